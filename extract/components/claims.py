@@ -1,0 +1,48 @@
+"""``ml_claims``: model-size, hardware and result patterns → ``doc.spans["claims"]``."""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from extract.matching import CompiledRules, resolve_overlaps
+from extract.rules import CLAIM_LABELS, Rule, RuleSet, cached_rules
+
+# A claim lying wholly inside one of these names is part of the name ("CIFAR-10"); a model
+# size may lie inside a method name ("Mistral-7B").
+NAME_LABELS = {"DATASET", "METHOD", "DEVICE"}
+SIZE_NAME_LABELS = {"DATASET", "DEVICE"}
+
+
+class ClaimMatcher:
+    """Finds claim spans; numbers that are part of a name ("CIFAR-10") never make claims."""
+
+    def __init__(self, nlp: Language, ruleset: RuleSet) -> None:
+        macros = ruleset.macros()
+        self.claims = CompiledRules(nlp.vocab, nlp.make_doc, ruleset.by_label(*CLAIM_LABELS), macros)
+        self.qualifiers = CompiledRules(nlp.vocab, nlp.make_doc, ruleset.by_label("QUALIFIER"), macros)
+
+    def __call__(self, doc: Doc) -> Doc:
+        matches = [m for m in self.claims.find(doc) if not _inside_name(doc, *m)]
+        doc.spans["claims"] = [
+            Span(doc, start, end, label=rule.label, span_id=rule.id)
+            for rule, start, end in resolve_overlaps(matches)
+            if not rule.get("reject", False)
+        ]
+        doc.spans["qualifiers"] = [
+            Span(doc, start, end, label=rule.get("qualifier"), span_id=rule.id)
+            for rule, start, end in resolve_overlaps(self.qualifiers.find(doc))
+        ]
+        return doc
+
+
+def _inside_name(doc: Doc, rule: Rule, start: int, end: int) -> bool:
+    if rule.label == "HARDWARE":
+        return False
+    names = SIZE_NAME_LABELS if rule.label == "MODEL_SIZE" else NAME_LABELS
+    return all(token.ent_type_ in names for token in doc[start:end])
+
+
+@Language.factory("ml_claims", default_config={"rules": [], "use_env": True})
+def make_claim_matcher(nlp: Language, name: str, rules: list[str], use_env: bool) -> ClaimMatcher:
+    return ClaimMatcher(nlp, cached_rules(tuple(rules), use_env))

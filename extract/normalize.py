@@ -1,0 +1,265 @@
+"""Turn matched claim spans into ``Claim`` rows with pint-normalized quantities.
+
+A span may hold several numbers ("5-46%", "from 3.2 to 2.1"): each number, with the scale
+and unit words that follow it, is one *group* and becomes one row. A group without a unit
+takes the unit of the next group when a range connector joins them ("5-46%").
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span, Token
+
+from extract.claim import Claim
+from extract.rules import Rule
+from extract.units import UnitNormalizer, parse_number, scale_of
+
+# Numbers inside these names are part of the name, never a claim's number ("CIFAR-10",
+# "RTX 4090"); a model size may sit inside a method name ("Mistral-7B").
+NAME_ENTITIES = {"DATASET", "METHOD", "DEVICE"}
+SIZE_NAME_ENTITIES = {"DATASET", "DEVICE"}
+# Entities that end a group's unit words ("7B LLaMA": LLaMA is no unit).
+UNIT_STOP_ENTITIES = {"DATASET", "METHOD"}
+# Delimiters skipped before unit words ("3.5-fold", "$10^{24}$ FLOPs").
+_UNIT_LEAD = {"-", "–", "$"}
+RANGE_CONNECTORS = {"-", "–", "—", "to", "~", "and", "or", "/"}
+_MOE = re.compile(r"^(?P<experts>\d+)[x×](?P<size>\d+(?:\.\d+)?)(?P<scale>[BMT])$")
+_COUNT_WORDS = {"single": 1, "a": None, "an": None}
+
+
+@dataclass
+class Group:
+    """One number of a span with its scale and unit words."""
+
+    start: int  # token index in the doc
+    end: int
+    number: float
+    scale: float = 1.0
+    unit_start: int | None = None  # first token of scale/unit words
+    unit: str | None = None  # unit string the registry understood
+
+
+def sentence_index(doc: Doc) -> list[int]:
+    """Token index where each sentence starts (for bisecting claim positions)."""
+    return [sent.start for sent in doc.sents]
+
+
+def sentence_of(starts: Sequence[int], token_index: int) -> int:
+    return max(bisect_right(starts, token_index) - 1, 0)
+
+
+def is_number(token: Token) -> bool:
+    return parse_number(token.text) is not None or bool(_MOE.match(token.text))
+
+
+def find_groups(
+    span: Span, units: UnitNormalizer, names: set[str] = NAME_ENTITIES
+) -> list[Group]:
+    """Every number in ``span`` with the scale and unit words written right after it."""
+    groups: list[Group] = []
+    doc = span.doc
+    i = span.start
+    while i < span.end:
+        token = doc[i]
+        if token.ent_type_ in names or not is_number(token) or _is_scale_after_number(doc, i):
+            i += 1
+            continue
+        group = _group_at(doc, i, span.end, units)
+        groups.append(group)
+        i = group.end
+    _share_range_units(doc, groups)
+    return groups
+
+
+def _is_scale_after_number(doc: Doc, i: int) -> bool:
+    return i > 0 and scale_of(doc[i].text) is not None and is_number(doc[i - 1])
+
+
+def _group_at(doc: Doc, i: int, limit: int, units: UnitNormalizer) -> Group:
+    token = doc[i]
+    moe = _MOE.match(token.text)
+    if moe:
+        number = float(moe["experts"]) * float(moe["size"])
+        return Group(i, i + 1, number, scale_of(moe["scale"]) or 1.0, i, "parameter")
+    group = Group(i, i + 1, parse_number(token.text) or 0.0)
+    j = i + 1
+    scale = scale_of(doc[j].text) if j < limit else None
+    # A one-letter scale must be glued ("7B"); a scale word may stand apart ("7 billion").
+    if scale is not None and (not token.whitespace_ or len(doc[j].text) > 2):
+        group.scale, group.unit_start, group.end = scale, j, j + 1
+        j += 1
+    words_end = j
+    while words_end < limit and not is_number(doc[words_end]) and (
+        doc[words_end].ent_type_ not in UNIT_STOP_ENTITIES
+    ) and doc[words_end].text.lower() not in RANGE_CONNECTORS - {"-"}:
+        words_end += 1
+    first = j
+    while first < words_end and doc[first].text in _UNIT_LEAD:
+        first += 1
+    found = _choose_unit(doc, first, words_end, units)
+    if found:
+        unit, unit_end = found
+        group.unit = unit
+        group.unit_start = group.unit_start if group.unit_start is not None else first
+        group.end = unit_end
+    return group
+
+
+def _choose_unit(doc: Doc, start: int, end: int, units: UnitNormalizer) -> tuple[str, int] | None:
+    """The unit words after a number: the whole run, its last word, or its longest prefix."""
+    if start >= end:
+        return None
+    run = doc[start:end]
+    candidates = [(_unit_key(run), end)]
+    if all(t.is_alpha or t.text in ("-", "–") for t in run):
+        candidates.append((run[-1].text, end))
+    for stop in range(end - 1, start, -1):
+        candidates.append((_unit_key(doc[start:stop]), stop))
+    for unit, stop in candidates:
+        if units.knows(unit):
+            return unit, stop
+    return None
+
+
+def _unit_key(span: Span) -> str:
+    """'GPU-hours' / 'GPU hours' → 'GPU_hours'; single tokens stay as written."""
+    if len(span) == 1:
+        return span[0].text
+    return "_".join(t.text for t in span if t.text not in ("-", "–"))
+
+
+def _share_range_units(doc: Doc, groups: list[Group]) -> None:
+    for left, right in zip(reversed(groups[:-1]), reversed(groups[1:])):
+        between = doc[left.end : right.start]
+        joined = all(t.text.lower() in RANGE_CONNECTORS for t in between) and len(between) <= 2
+        if left.unit is None and joined and right.unit is not None:
+            left.unit = right.unit
+            if left.scale == 1.0:
+                left.scale = right.scale
+
+
+class Normalizer:
+    """Builds ``Claim`` rows from matched spans; holds the unit registry and rule lookup."""
+
+    def __init__(self, units: UnitNormalizer, rules_by_id: dict[str, Rule]) -> None:
+        self.units = units
+        self.rules = rules_by_id
+
+    def claims(self, doc: Doc, spans: Sequence[Span], qualifiers: dict[int, str]) -> list[Claim]:
+        starts = sentence_index(doc)
+        rows: list[Claim] = []
+        for span in spans:
+            rule = self.rules[span.id_]
+            sentence = sentence_of(starts, span.start)
+            if span.label_ == "HARDWARE":
+                rows.append(self._hardware(span, rule, sentence))
+                continue
+            names = SIZE_NAME_ENTITIES if span.label_ == "MODEL_SIZE" else NAME_ENTITIES
+            for group in find_groups(span, self.units, names):
+                row = self._quantity(span, rule, group, sentence, qualifiers)
+                if row is not None:
+                    rows.append(row)
+        return rows
+
+    # ------------------------------------------------------------ results and sizes
+
+    def _quantity(
+        self, span: Span, rule: Rule, group: Group, sentence: int, qualifiers: dict[int, str]
+    ) -> Claim | None:
+        doc = span.doc
+        kind = "model_size" if span.label_ == "MODEL_SIZE" else "result"
+        unit = group.unit or rule.get("unit")
+        if kind == "model_size":
+            unit = "parameter"
+        written = group.number * group.scale
+        if unit is None or unit == "dimensionless":
+            value_norm, unit_norm = written, "dimensionless"
+        else:
+            normalized = self.units.normalize(written, unit)
+            if normalized is None:
+                return None
+            value_norm, unit_norm = normalized
+        start_char = doc[group.start].idx
+        if rule.get("unit") == "usd" and group.start > span.start and doc[group.start - 1].text == "$":
+            start_char = doc[group.start - 1].idx
+        end_token = doc[group.end - 1]
+        end_char = end_token.idx + len(end_token.text)
+        unit_text = doc.text[doc[group.start].idx + len(doc[group.start].text) : end_char].strip()
+        return Claim(
+            kind=kind,
+            text=doc.text[start_char:end_char],
+            start=start_char,
+            end=end_char,
+            sentence=sentence,
+            name=model_name(span, group) if kind == "model_size" else None,
+            value=group.number,
+            unit=unit_text or None,
+            value_norm=value_norm,
+            unit_norm=unit_norm,
+            qualifier=_qualifier(doc, group, qualifiers),
+            rule=rule.id,
+        )
+
+    # ------------------------------------------------------------ hardware
+
+    def _hardware(self, span: Span, rule: Rule, sentence: int) -> Claim:
+        doc = span.doc
+        devices = [ent for ent in doc.ents if ent.label_ == "DEVICE"
+                   and ent.start >= span.start and ent.end <= span.end]
+        names = [self.rules[ent.ent_id_].name for ent in devices if ent.ent_id_ in self.rules]
+        specific = [n for n in names if n not in ("GPU", "TPU")]
+        name = (specific or names or [None])[0]
+        count = None
+        memory: Group | None = None
+        for group in find_groups(span, self.units):
+            if group.unit and self.units.normalize(1.0, group.unit) and (
+                self.units.normalize(1.0, group.unit)[1] == "byte"
+            ):
+                memory = group
+            elif count is None and group.scale == 1.0:
+                count = int(group.number) if group.number == int(group.number) else None
+        for token in span:
+            if count is None and token.lower_ in _COUNT_WORDS and _COUNT_WORDS[token.lower_]:
+                count = _COUNT_WORDS[token.lower_]
+        claim = Claim(
+            kind="hardware",
+            text=span.text,
+            start=span.start_char,
+            end=span.end_char,
+            sentence=sentence,
+            name=name,
+            count=count,
+            rule=rule.id,
+        )
+        if memory is not None:
+            written = memory.number * memory.scale
+            claim.value = memory.number
+            claim.unit = doc[memory.unit_start : memory.end].text if memory.unit_start else None
+            claim.value_norm, claim.unit_norm = self.units.normalize(written, memory.unit)
+        return claim
+
+
+def _qualifier(doc: Doc, group: Group, qualifiers: dict[int, str]) -> str:
+    """The bound written right before the number ("up to", "~", "more than"), else '='."""
+    if group.start in qualifiers:
+        return qualifiers[group.start]
+    if group.start > 0 and doc[group.start - 1].text == "$":
+        return qualifiers.get(group.start - 1, "=")
+    return "="
+
+
+def model_name(span: Span, group: Group) -> str | None:
+    """The model a size belongs to, when the span writes it ("Mistral-7B", "770M T5")."""
+    doc = span.doc
+    before = [t for t in doc[span.start : group.start] if t.text not in ("-", "–")]
+    if before:
+        return doc[span.start : group.start].text.rstrip("-– ").strip() or None
+    after = doc[group.end : span.end]
+    names = [t for t in after if t.ent_type_ == "METHOD"]
+    if names:
+        return doc[names[0].i : names[-1].i + 1].text
+    return None

@@ -1,0 +1,30 @@
+"""Build the ``nlp`` object: blank English, ML tokenizer rules, sentencizer, our components."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import spacy
+from spacy.attrs import LIKE_NUM
+from spacy.language import Language
+
+import extract.components  # noqa: F401  (registers the factories)
+from extract.tokenize import customize_tokenizer
+from extract.units import is_written_number
+
+CONFIGURED = ("ml_entities", "ml_claims", "ml_normalize")
+
+
+def build_nlp(rules: Sequence[str | os.PathLike] = (), use_env: bool = True) -> Language:
+    """The full pipeline; ``rules`` are extra rule directories layered over the built-in ones."""
+    nlp = spacy.blank("en")
+    # LIKE_NUM widened to '3.8e25', '10^24' and '10,000' so '@number' matches every form.
+    nlp.vocab.lex_attr_getters[LIKE_NUM] = is_written_number
+    customize_tokenizer(nlp)
+    nlp.add_pipe("sentencizer")
+    config = {"rules": [str(p) for p in rules], "use_env": use_env}
+    for name in CONFIGURED:
+        nlp.add_pipe(name, config=config)
+    nlp.add_pipe("ml_link")
+    return nlp

@@ -1,0 +1,151 @@
+"""The output tables: claims (one row per claim) and papers; writers by file suffix.
+
+Columns come from ``extract.claim.Claim`` (the contract order), so the schema is declared
+once. Writers append chunk by chunk (memory stays flat) into a temporary file that is
+renamed into place only when the run completes, so a failed run never leaves a table that
+looks complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from extract.claim import Claim
+from extract.errors import OutputError
+
+CLAIM_COLUMNS = ["paper_id"] + [f.name for f in fields(Claim)]
+PAPER_COLUMNS = ["paper_id", "title", "sources", "n_claims", "status", "error"]
+SUFFIXES = (".csv", ".jsonl", ".parquet")
+_DTYPES = {
+    "paper_id": "string", "kind": "string", "text": "string", "start": "int64",
+    "end": "int64", "sentence": "int64", "name": "string", "value": "float64",
+    "unit": "string", "value_norm": "float64", "unit_norm": "string",
+    "qualifier": "string", "count": "Int64", "metric": "string", "dataset": "string",
+    "method": "string", "model": "string", "proposed": "boolean", "rule": "string",
+    "title": "string", "sources": "string", "n_claims": "int64", "status": "string",
+    "error": "string",
+}
+
+
+def claim_rows(paper_id: str, claims: Iterable[Claim]) -> list[dict[str, Any]]:
+    return [{"paper_id": paper_id, **asdict(claim)} for claim in claims]
+
+
+def frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """Rows → DataFrame with the contract's columns, in order, with stable dtypes."""
+    df = pd.DataFrame.from_records(rows, columns=columns)
+    return df.astype({c: _DTYPES[c] for c in columns if c in _DTYPES})
+
+
+def claims_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    return frame(rows, CLAIM_COLUMNS)
+
+
+def papers_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    return frame(rows, PAPER_COLUMNS)
+
+
+def format_of(path: Path) -> str:
+    """'csv', 'jsonl' or 'parquet' from the suffix; anything else is a clear error."""
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise OutputError(f"{path}: unknown output format '{suffix}' (use {', '.join(SUFFIXES)})")
+    return suffix[1:]
+
+
+class TableWriter:
+    """Appends DataFrame chunks to a CSV / JSONL / Parquet file, atomically on close."""
+
+    def __init__(self, path: str | os.PathLike, columns: list[str]) -> None:
+        self.path = Path(path)
+        self.format = format_of(self.path)
+        self.columns = columns
+        self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        self._parquet = None
+        self._wrote_header = False
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = None if self.format == "parquet" else open(
+                self.tmp, "w", encoding="utf-8", newline=""
+            )
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot write output ({exc.strerror})") from exc
+
+    def write(self, df: pd.DataFrame) -> None:
+        df = df[self.columns]
+        if self.format == "csv":
+            df.to_csv(self._handle, header=not self._wrote_header, index=False,
+                      quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+        elif self.format == "jsonl":
+            for record in df.to_dict("records"):
+                self._handle.write(json.dumps(_plain(record), ensure_ascii=False) + "\n")
+        else:
+            self._write_parquet(df)
+        self._wrote_header = True
+
+    def _write_parquet(self, df: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        if self._parquet is None:
+            self._schema = table.schema
+            self._parquet = pq.ParquetWriter(self.tmp, self._schema)
+        self._parquet.write_table(table.cast(self._schema))
+
+    def close(self) -> None:
+        """Finish the file and move it into place (an empty table still gets its header)."""
+        if not self._wrote_header:
+            self.write(frame([], self.columns))
+        if self._handle is not None:
+            self._handle.close()
+        if self._parquet is not None:
+            self._parquet.close()
+        try:
+            os.replace(self.tmp, self.path)
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot write output ({exc.strerror})") from exc
+
+    def abort(self) -> None:
+        """Drop the partial file: nothing that looks like a finished table is left behind."""
+        for closer in (self._handle, self._parquet):
+            if closer is not None:
+                closer.close()
+        self.tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> TableWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def _plain(record: dict[str, Any]) -> dict[str, Any]:
+    """JSON-ready values: missing → null, numpy scalars → Python numbers."""
+    out = {}
+    for key, value in record.items():
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            out[key] = None
+        elif hasattr(value, "item"):
+            out[key] = value.item()
+        else:
+            out[key] = value
+    return out
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write a whole DataFrame (atomically) in the format its suffix names."""
+    with TableWriter(path, list(df.columns)) as writer:
+        writer.write(df)

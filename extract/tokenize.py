@@ -1,0 +1,146 @@
+"""Tokenizer rules for ML notation on top of ``spacy.blank("en")``.
+
+The goal is one token shape for every quantity, however it is glued: a number token, then
+its scale or unit token ("7B" → "7" "B", "24GB" → "24" "GB", "3.5x" → "3.5" "x",
+"8×A100" → "8" "×" "A100", "54.6\\%" → "54.6" "\\%"), while names that merely contain digits
+stay whole ("GSM8K", "CIFAR-10", "GPT-4") so that gazetteers can match them. Sizes glued to
+a model name by a hyphen ("Mistral-7B", "Qwen2.5-72B") are split into name, hyphen, number
+and scale, which lets one token pattern cover both "7B model" and "Mistral-7B".
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.attrs import ORTH
+from spacy.lang.char_classes import ALPHA
+from spacy.language import Language
+from spacy.tokenizer import Tokenizer
+from spacy.tokens import Doc
+from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+
+# Scales and units that are split from a number they are glued to.
+_GLUED_UNITS = (
+    r"[KMBTkmbt]|[KMGTP]i?B|[KMGT]iB|GiB|bn|[x×X]|%|\\%|‰|pp|ms|µs|us|ns|s|h|hrs?|min"
+    r"|(?:[KMGTPE])?FLOPs?|(?:[KMGTPE])?FLOP/s"
+)
+# A whole whitespace chunk made of an optional name-and-hyphen, a number and a glued unit.
+_GLUED_QUANTITY = re.compile(rf"[~≈]?\d[\d,]*(?:\.\d+)?(?P<unit>{_GLUED_UNITS})")
+# "10^24", "10^{24}", "3.8e25": one number token, never split at "^" or "e".
+_POWER_NUMBER = re.compile(r"^\d+(?:\.\d+)?(?:[eE][+-]?\d+|\^\{?[+-]?\d+\}?)$")
+
+_LATEX_PREFIXES = [r"\\sim\$?", r"\\approx\$?", r"\\times\$?", r"\$"]
+_LATEX_SUFFIXES = [r"\$?\\times\$?", r"\\%", r"\$"]
+# A sentence-final period after a glued unit ("7B.", "3x.") is punctuation.
+# Also after any name ending in a capital or digit ("ViT.", "ROUGE-L.", "GPT-4."); true
+# abbreviations ("e.g.", "et al.") are tokenizer special cases and are matched first.
+_PERIOD_AFTER_UNIT = [r"(?<=[0-9][A-Za-z×%])\.", r"(?<=[A-Za-z0-9])\.$"]
+# Infixes: "8×A100"/"8xA100" (count × device) and "Name-7B" (hyphen before a glued size).
+_ML_INFIXES = [
+    r"(?<=\d)[x×](?=[A-Z])",
+    rf"(?<=[{ALPHA}0-9.])-(?=\d+(?:\.\d+)?(?:[BMKT]|[GMT]i?B)\b)",
+    r"(?<=\d[BMKT])/(?=\d)",
+    r"(?<=\d)(?=\$?\\times)",
+    r"(?<=[0-9])[/](?=[A-Za-z])",
+]
+
+
+class _SuffixSpan:
+    """The match-like object spaCy's tokenizer expects back from ``suffix_search``."""
+
+    __slots__ = ("_start", "_end")
+
+    def __init__(self, start: int, end: int) -> None:
+        self._start, self._end = start, end
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+
+def _suffix_search(default_search):
+    """Split a glued unit only off a quantity-shaped chunk; elsewhere defer to spaCy.
+
+    Python's ``re`` has no variable-width look-behind, so the guard ("the rest of the chunk
+    is a number") is a full match done here rather than inside one suffix regex.
+    """
+
+    def search(text: str):
+        match = _GLUED_QUANTITY.fullmatch(text)
+        if match:
+            return _SuffixSpan(match.start("unit"), match.end("unit"))
+        found = default_search(text)
+        if found is not None and found.group() in _UNIT_SUFFIXES_TO_KEEP_GLUED:
+            return None
+        return found
+
+    return search
+
+
+# spaCy splits single-letter units (K, M, G, T) after any digit, which breaks "GSM8K" and
+# "ImageNet-1K"; our guarded rule above splits them only after a real number.
+_UNIT_SUFFIXES_TO_KEEP_GLUED = {"K", "M", "G", "T", "m", "g", "t", "MB", "GB", "TB", "KB", "kb"}
+
+
+# Single-letter abbreviations ("x.", "B.") would swallow the sentence-final period of "3x."
+# or "7B." and hide the unit; initials are rare in abstracts.
+_DROPPED_SPECIAL_CASES = {f"{c}." for c in "xXBMKTbmkt"}
+# A size glued after a hyphen survives affix splitting ("Mistral-7B", "1.3B-parameter").
+_GLUED_AFTER_INFIX = re.compile(r"[-/]\d[\d.,]*(?:[BMKT]|[GMT]i?B)\b|\d[BMKT][-/]")
+
+
+# Abbreviations whose period must not end a sentence.
+ABBREVIATIONS = ("al.", "Fig.", "Figs.", "fig.", "Eq.", "Eqs.", "eq.", "approx.", "resp.",
+                 "U.S.", "cf.", "Sec.", "Tab.", "No.", "Ref.", "Refs.", "Dr.", "Prof.", "St.",
+                 "Inc.", "Corp.", "Ltd.", "Co.", "Jr.", "esp.", "incl.", "w.r.t.", "a.k.a.",
+                 "i.i.d.", "s.t.", "viz.", "ca.")
+
+
+class MLTokenizer:
+    """spaCy's rule tokenizer plus one split pass for sizes that only infixes exposed.
+
+    Infix pieces are not affix-split again by spaCy, so "Mistral-7B" would keep "7B" glued;
+    this pass splits such pieces so every size reads as number + scale. It runs only on
+    texts that contain such a piece.
+    """
+
+    def __init__(self, base: Tokenizer) -> None:
+        self.base = base
+
+    def __call__(self, text: str) -> Doc:
+        doc = self.base(text)
+        if _GLUED_AFTER_INFIX.search(text) is None:
+            return doc
+        glued = [(t, _GLUED_QUANTITY.fullmatch(t.text)) for t in doc if t.text[:1].isdigit()]
+        glued = [(t, m) for t, m in glued if m]
+        if glued:
+            with doc.retokenize() as retokenizer:
+                for token, match in glued:
+                    cut = match.start("unit")
+                    parts = [token.text[:cut], token.text[cut:]]
+                    retokenizer.split(token, parts, heads=[(token, 1), (token, 1)])
+        return doc
+
+    def pipe(self, texts, batch_size: int = 1000):
+        for text in texts:
+            yield self(text)
+
+
+def customize_tokenizer(nlp: Language) -> None:
+    """Install the ML-notation rules on ``nlp``'s tokenizer (in place)."""
+    tokenizer = nlp.tokenizer
+    tokenizer.rules = {k: v for k, v in tokenizer.rules.items() if k not in _DROPPED_SPECIAL_CASES}
+    for abbreviation in ABBREVIATIONS:
+        if " " not in abbreviation:
+            tokenizer.add_special_case(abbreviation, [{ORTH: abbreviation}])
+    defaults = nlp.Defaults
+    prefixes = list(defaults.prefixes) + [r"~", r"≈", r"∼"] + _LATEX_PREFIXES
+    suffixes = list(defaults.suffixes) + _LATEX_SUFFIXES + _PERIOD_AFTER_UNIT
+    infixes = list(defaults.infixes) + _ML_INFIXES
+    tokenizer.prefix_search = compile_prefix_regex(prefixes).search
+    tokenizer.suffix_search = _suffix_search(compile_suffix_regex(suffixes).search)
+    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    tokenizer.token_match = _POWER_NUMBER.match
+    nlp.tokenizer = MLTokenizer(tokenizer)
