@@ -86,12 +86,13 @@ def _group_at(doc: Doc, i: int, limit: int, units: UnitNormalizer) -> Group:
         number = float(moe["experts"]) * float(moe["size"])
         return Group(i, i + 1, number, scale_of(moe["scale"]) or 1.0, i, "parameter")
     group = Group(i, i + 1, parse_number(token.text) or 0.0)
-    j = i + 1
-    scale = scale_of(doc[j].text) if j < limit else None
-    # A one-letter scale must be glued ("7B"); a scale word may stand apart ("7 billion").
-    if scale is not None and (not token.whitespace_ or len(doc[j].text) > 2):
-        group.scale, group.unit_start, group.end = scale, j, j + 1
-        j += 1
+    j = _scale_position(doc, i, limit)
+    if j is not None:
+        group.scale, group.unit_start, group.end = scale_of(doc[j].text), j, j + 1
+    j = group.end
+    if j == limit:
+        # the pattern stopped at the number: its unit may still follow ("accuracy of 85 %")
+        limit = min(doc[i].sent.end, j + _UNIT_LOOKAHEAD)
     words_end = j
     while words_end < limit and not is_number(doc[words_end]) and (
         doc[words_end].ent_type_ not in UNIT_STOP_ENTITIES
@@ -109,16 +110,39 @@ def _group_at(doc: Doc, i: int, limit: int, units: UnitNormalizer) -> Group:
     return group
 
 
+_UNIT_LOOKAHEAD = 3
+
+
+def _scale_position(doc: Doc, i: int, limit: int) -> int | None:
+    """Index of the scale after number ``i``: glued "7B", a word "7 billion", "7-billion"."""
+    j = i + 1
+    if j < limit and doc[j].text in ("-", "–") and j + 1 < limit and len(doc[j + 1].text) > 2:
+        j += 1
+    if j >= limit or scale_of(doc[j].text) is None:
+        return None
+    glued = not doc[j - 1].whitespace_
+    return j if glued or len(doc[j].text) > 2 else None
+
+
 def _choose_unit(doc: Doc, start: int, end: int, units: UnitNormalizer) -> tuple[str, int] | None:
-    """The unit words after a number: the whole run, its last word, or its longest prefix."""
+    """The unit words after a number.
+
+    The whole run first ("GPU hours"); then, when the run opens with a measuring unit
+    ("35 ms per token"), its longest known prefix; otherwise a compound count noun reads by
+    its head, the last word ("1.4 million image-text pairs"), before any shorter prefix.
+    """
     if start >= end:
         return None
     run = doc[start:end]
     candidates = [(_unit_key(run), end)]
-    if all(t.is_alpha or t.text in ("-", "–") for t in run):
-        candidates.append((run[-1].text, end))
-    for stop in range(end - 1, start, -1):
-        candidates.append((_unit_key(doc[start:stop]), stop))
+    prefixes = [(_unit_key(doc[start:stop]), stop) for stop in range(end - 1, start, -1)]
+    head = doc[start].text
+    if units.knows(head) and not units.is_count(head):
+        candidates += prefixes
+    else:
+        if all(t.is_alpha or t.text in ("-", "–") for t in run):
+            candidates.append((run[-1].text, end))
+        candidates += prefixes
     for unit, stop in candidates:
         if units.knows(unit):
             return unit, stop
@@ -174,6 +198,8 @@ class Normalizer:
         kind = "model_size" if span.label_ == "MODEL_SIZE" else "result"
         unit = group.unit or rule.get("unit")
         if kind == "model_size":
+            if group.scale == 1.0 and group.unit != "parameter" and not _has_param_word(span):
+                return None  # a bare number next to a name is a version ("Llama 3.1"), no size
             unit = "parameter"
         written = group.number * group.scale
         if unit is None or unit == "dimensionless":
@@ -184,8 +210,9 @@ class Normalizer:
                 return None
             value_norm, unit_norm = normalized
         start_char = doc[group.start].idx
-        if rule.get("unit") == "usd" and group.start > span.start and doc[group.start - 1].text == "$":
-            start_char = doc[group.start - 1].idx
+        before = doc[group.start - 1] if group.start > 0 else None
+        if before is not None and before.text in ("$", "\\$", "US$") and not before.whitespace_:
+            start_char = before.idx  # currency sign, or the opening '$' of LaTeX math
         end_token = doc[group.end - 1]
         end_char = end_token.idx + len(end_token.text)
         unit_text = doc.text[doc[group.start].idx + len(doc[group.start].text) : end_char].strip()
@@ -195,7 +222,7 @@ class Normalizer:
             start=start_char,
             end=end_char,
             sentence=sentence,
-            name=model_name(span, group) if kind == "model_size" else None,
+            name=model_name(doc, group) if kind == "model_size" else None,
             value=group.number,
             unit=unit_text or None,
             value_norm=value_norm,
@@ -243,6 +270,10 @@ class Normalizer:
         return claim
 
 
+def _has_param_word(span: Span) -> bool:
+    return any(t.lower_ in ("parameters", "parameter", "params", "param") for t in span)
+
+
 def _qualifier(doc: Doc, group: Group, qualifiers: dict[int, str]) -> str:
     """The bound written right before the number ("up to", "~", "more than"), else '='."""
     if group.start in qualifiers:
@@ -252,14 +283,35 @@ def _qualifier(doc: Doc, group: Group, qualifiers: dict[int, str]) -> str:
     return "="
 
 
-def model_name(span: Span, group: Group) -> str | None:
-    """The model a size belongs to, when the span writes it ("Mistral-7B", "770M T5")."""
-    doc = span.doc
-    before = [t for t in doc[span.start : group.start] if t.text not in ("-", "–")]
-    if before:
-        return doc[span.start : group.start].text.rstrip("-– ").strip() or None
-    after = doc[group.end : span.end]
-    names = [t for t in after if t.ent_type_ == "METHOD"]
-    if names:
-        return doc[names[0].i : names[-1].i + 1].text
+def model_name(doc: Doc, group: Group) -> str | None:
+    """The model a size belongs to, when the text writes it.
+
+    "DeepSeek-Coder-6.7B" (a hyphen-glued name), "Llama 3.1 8B" / "Mixtral 8x7B" (a known
+    model, with its version, just before), "770M T5" (a known model just after).
+    """
+    i = group.start - 1
+    if i >= 1 and doc[i].text in _HYPHENS and not doc[i].whitespace_ and not doc[i - 1].whitespace_:
+        k = i - 1
+        while k > 0 and not doc[k - 1].whitespace_ and (
+            doc[k - 1].text in "-." or not doc[k - 1].is_punct
+        ):
+            k -= 1
+        return doc[k:i].text
+    k = i
+    if k >= 1 and is_number(doc[k]) and doc[k - 1].ent_type_ == "METHOD":
+        k -= 1  # a version number between the name and the size
+    if k >= 0 and doc[k].ent_type_ == "METHOD":
+        start = k
+        while start > 0 and doc[start].ent_iob_ == "I":
+            start -= 1
+        return doc[start : i + 1].text
+    j = group.end + (1 if group.end < len(doc) and doc[group.end].text in _HYPHENS else 0)
+    if j < len(doc) and doc[j].ent_type_ == "METHOD":
+        end = j + 1
+        while end < len(doc) and doc[end].ent_iob_ == "I":
+            end += 1
+        return doc[j:end].text
     return None
+
+
+_HYPHENS = ("-", "–")

@@ -22,7 +22,7 @@ from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix
 # Scales and units that are split from a number they are glued to.
 _GLUED_UNITS = (
     r"[KMBTkmbt]|[KMGTP]i?B|[KMGT]iB|GiB|bn|[x×X]|%|\\%|‰|pp|ms|µs|us|ns|s|h|hrs?|min"
-    r"|(?:[KMGTPE])?FLOPs?|(?:[KMGTPE])?FLOP/s"
+    r"|(?:[KMGTPE])?FLOPs?|(?:[KMGTPE])?FLOP/s|times"
 )
 # A whole whitespace chunk made of an optional name-and-hyphen, a number and a glued unit.
 _GLUED_QUANTITY = re.compile(rf"[~≈]?\d[\d,]*(?:\.\d+)?(?P<unit>{_GLUED_UNITS})")
@@ -37,10 +37,14 @@ _LATEX_SUFFIXES = [r"\$?\\times\$?", r"\\%", r"\$"]
 _PERIOD_AFTER_UNIT = [r"(?<=[0-9][A-Za-z×%])\.", r"(?<=[A-Za-z0-9])\.$"]
 # Infixes: "8×A100"/"8xA100" (count × device) and "Name-7B" (hyphen before a glued size).
 _ML_INFIXES = [
+    r"(?<=[0-9])-{2,}(?=[0-9])",
+    r"(?<=[0-9%])/(?=[0-9$])",
     r"(?<=\d)[x×](?=[A-Z])",
-    rf"(?<=[{ALPHA}0-9.])-(?=\d+(?:\.\d+)?(?:[BMKT]|[GMT]i?B)\b)",
+    rf"(?<=[{ALPHA}0-9.])-(?=\d+(?:\.\d+)?(?:[BMKTb]|[GMT]i?B)\b)",
     r"(?<=\d[BMKT])/(?=\d)",
+    rf"(?<=[{ALPHA}])-(?=\d+[x×]\d+(?:\.\d+)?[BMT]\b)",
     r"(?<=\d)(?=\$?\\times)",
+    r"(?<=\\times\$)(?=[A-Za-z])",
     r"(?<=[0-9])[/](?=[A-Za-z])",
 ]
 
@@ -88,7 +92,9 @@ _UNIT_SUFFIXES_TO_KEEP_GLUED = {"K", "M", "G", "T", "m", "g", "t", "MB", "GB", "
 # or "7B." and hide the unit; initials are rare in abstracts.
 _DROPPED_SPECIAL_CASES = {f"{c}." for c in "xXBMKTbmkt"}
 # A size glued after a hyphen survives affix splitting ("Mistral-7B", "1.3B-parameter").
-_GLUED_AFTER_INFIX = re.compile(r"[-/]\d[\d.,]*(?:[BMKT]|[GMT]i?B)\b|\d[BMKT][-/]")
+_GLUED_AFTER_INFIX = re.compile(
+    r"[-/]\d[\d.,]*(?:[%x×BMKTb]|[GMT]i?B)(?![A-Za-z0-9])|\d(?:[%x×BMKTb]|[GMT]i?B)[-/]"
+)
 
 
 # Abbreviations whose period must not end a sentence.
@@ -138,7 +144,7 @@ def customize_tokenizer(nlp: Language) -> None:
     defaults = nlp.Defaults
     prefixes = list(defaults.prefixes) + [r"~", r"≈", r"∼"] + _LATEX_PREFIXES
     suffixes = list(defaults.suffixes) + _LATEX_SUFFIXES + _PERIOD_AFTER_UNIT
-    infixes = list(defaults.infixes) + _ML_INFIXES
+    infixes = _ML_INFIXES + list(defaults.infixes)
     tokenizer.prefix_search = compile_prefix_regex(prefixes).search
     tokenizer.suffix_search = _suffix_search(compile_suffix_regex(suffixes).search)
     tokenizer.infix_finditer = compile_infix_regex(infixes).finditer

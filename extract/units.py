@@ -24,7 +24,7 @@ SCALES: dict[str, float] = {
     "hundred": 1e2,
 }
 CARDINALS: dict[str, float] = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
     "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
     "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
@@ -33,7 +33,7 @@ CARDINALS: dict[str, float] = {
 # Words that stand for a number in context ("a single GPU", "twice as fast").
 WORD_NUMBERS: dict[str, float] = {
     **CARDINALS,
-    "half": 0.5, "single": 1, "dozen": 12, "dozens": 12, "twice": 2, "thrice": 3,
+    "zero": 0, "half": 0.5, "single": 1, "dozen": 12, "dozens": 12, "twice": 2, "thrice": 3,
     "double": 2, "triple": 3, "quadruple": 4, "hundreds": 100, "thousands": 1000,
 }
 # Spaces that may sit inside a number ("10 000", thin and no-break spaces).
@@ -44,6 +44,9 @@ _PLAIN = re.compile(r"^[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
 _SURFACE_UNITS = {"%": "percent", "\\%": "percent", "percent": "percent", "×": "x", "X": "x",
                   "$\\times$": "x", "\\times": "x", "\\times$": "x", "$\\times": "x",
                   "$": "usd", "-fold": "x", "‰": "percent"}
+
+# What a unit name can look like; anything else never reaches pint's expression parser.
+_UNIT_SHAPE = re.compile(r"^[^\W\d]\w*(?:/[^\W\d]\w*)?$")
 
 _registry: dict[tuple[Path, ...], pint.UnitRegistry] = {}
 
@@ -110,21 +113,35 @@ class UnitNormalizer:
     def __init__(self, unit_files: Sequence[Path]) -> None:
         self.ureg = registry(unit_files)
         self.canonical = lru_cache(maxsize=4096)(self._canonical)
+        self._dimension = lru_cache(maxsize=4096)(self._find_dimension)
+
+    def _find_dimension(self, unit: str) -> str:
+        found = self.canonical(unit)
+        if found is None:
+            return ""
+        return str(self.ureg.Quantity(1.0, found[1]).dimensionality)
 
     def _canonical(self, unit: str) -> tuple[float, str] | None:
         name = _SURFACE_UNITS.get(unit, unit)
         candidates = [name, name.replace("-", "_").replace(" ", "_"), name.lower()]
-        for candidate in dict.fromkeys(candidates):
+        for candidate in dict.fromkeys(c for c in candidates if _UNIT_SHAPE.match(c)):
             try:
                 quantity = self.ureg.Quantity(1.0, candidate).to_base_units()
-            except (pint.errors.PintError, AttributeError, ValueError, TypeError, KeyError,
-                    AssertionError, SyntaxError):
+            except (pint.errors.PintError, ValueError):
                 continue
             return float(quantity.magnitude), _unit_name(quantity.units)
         return None
 
     def knows(self, unit: str) -> bool:
         return self.canonical(unit) is not None
+
+    def is_count(self, unit: str) -> bool:
+        """A counted data noun (token, image, pair…): these may follow modifier words."""
+        return self.dimension(unit).endswith("_count]")
+
+    def dimension(self, unit: str) -> str:
+        """'[time]', '[token_count]', …; '' for an unknown unit."""
+        return self._dimension(unit)
 
     def normalize(self, value: float, unit: str) -> tuple[float, str] | None:
         """value in ``unit`` → (value in canonical unit, canonical unit name)."""

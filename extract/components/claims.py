@@ -24,16 +24,26 @@ class ClaimMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         matches = [m for m in self.claims.find(doc) if not _inside_name(doc, *m)]
+        rejects = [m for m in matches if m[0].get("reject", False)]
+        claims = [m for m in matches if not m[0].get("reject", False) and not _rejected(m, rejects)]
         doc.spans["claims"] = [
             Span(doc, start, end, label=rule.label, span_id=rule.id)
-            for rule, start, end in resolve_overlaps(matches)
-            if not rule.get("reject", False)
+            for rule, start, end in resolve_overlaps(claims)
         ]
         doc.spans["qualifiers"] = [
             Span(doc, start, end, label=rule.get("qualifier"), span_id=rule.id)
             for rule, start, end in resolve_overlaps(self.qualifiers.find(doc))
         ]
         return doc
+
+
+def _rejected(match: tuple[Rule, int, int], rejects: list[tuple[Rule, int, int]]) -> bool:
+    """A reject rule vetoes overlapping claims of its own label that are not longer than it."""
+    rule, start, end = match
+    return any(
+        r.label == rule.label and s < end and start < e and end - start <= e - s
+        for r, s, e in rejects
+    )
 
 
 def _inside_name(doc: Doc, rule: Rule, start: int, end: int) -> bool:

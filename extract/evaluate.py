@@ -1,0 +1,231 @@
+"""Precision / recall / F1 per field against a hand-annotated gold set (ANNOTATION.md format).
+
+    python -m extract.evaluate [GOLD.jsonl ABSTRACTS.jsonl ...] [--details]
+
+Matching, per paper: model sizes by parameter count (one per distinct size); hardware by
+canonical device name; results by (number as written, unit); methods and datasets by
+normalized name (the canonical name or the surface text may match). Entries marked
+``"unsure": true`` count neither as misses nor, when predicted, as false alarms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+GOLD_DIR = Path("fixtures") / "gold"  # run from the checkout
+DEFAULT_SETS = (("seeds.jsonl", "seeds_sample.jsonl"), ("arxiv.jsonl", "arxiv_sample.jsonl"))
+GOLD_UNITS = {"pp": "percentage_point", "flop": "FLOP", "score": "dimensionless"}
+FIELDS = ("model_size", "hardware", "result", "method", "proposed", "dataset")
+
+
+@dataclass
+class Score:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    misses: list[str] = field(default_factory=list)
+    false_alarms: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
+class Report:
+    scores: dict[str, Score]
+    dataset_links: Counter  # "right" / "wrong" among matched results with a gold dataset
+
+    @property
+    def dataset_link_accuracy(self) -> float:
+        total = self.dataset_links["right"] + self.dataset_links["wrong"]
+        return self.dataset_links["right"] / total if total else 1.0
+
+    def table(self) -> str:
+        lines = [f"{'field':<12}{'P':>7}{'R':>7}{'F1':>7}{'TP':>6}{'FP':>6}{'FN':>6}"]
+        for name, s in self.scores.items():
+            lines.append(f"{name:<12}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}"
+                         f"{s.tp:>6}{s.fp:>6}{s.fn:>6}")
+        total = self.dataset_links["right"] + self.dataset_links["wrong"]
+        lines.append(f"dataset-link accuracy of matched results: "
+                     f"{self.dataset_link_accuracy:.3f} ({self.dataset_links['right']}/{total})")
+        return "\n".join(lines)
+
+
+def name_key(name: str) -> str:
+    """Case, spacing, hyphens and plural 's' folded: 'Llama-2' ~ 'llama 2', 'ViTs' ~ 'ViT'."""
+    key = re.sub(r"[^0-9a-z.+]", "", name.casefold())
+    return key[:-1] if len(key) > 3 and key.endswith("s") else key
+
+
+def _entries(items: Iterable) -> tuple[list, list]:
+    """Split gold entries into (sure, unsure)."""
+    sure, unsure = [], []
+    for item in items:
+        (unsure if isinstance(item, dict) and item.get("unsure") else sure).append(item)
+    return sure, unsure
+
+
+def _match(gold: list, unsure: list, predicted: list, score: Score, label: str) -> list[tuple]:
+    """Greedy multiset matching of keys; returns matched (gold, predicted) pairs."""
+    pairs = []
+    remaining = list(predicted)
+    for g_key, g in gold:
+        hit = next((p for p in remaining if p[0] == g_key), None)
+        if hit is None:
+            score.fn += 1
+            score.misses.append(f"{label}: {g_key}")
+        else:
+            remaining.remove(hit)
+            score.tp += 1
+            pairs.append((g, hit[1]))
+    unsure_keys = [k for k, _ in unsure]
+    for p_key, _ in remaining:
+        if p_key in unsure_keys:
+            unsure_keys.remove(p_key)
+            continue
+        score.fp += 1
+        score.false_alarms.append(f"{label}: {p_key}")
+    return pairs
+
+
+def _number_key(value: float) -> float:
+    return round(float(value), 4)
+
+
+def evaluate(gold_records: list[dict], claims: pd.DataFrame) -> Report:
+    scores = {name: Score() for name in FIELDS}
+    links: Counter = Counter()
+    by_paper = {pid: df for pid, df in claims.groupby("paper_id")}
+    empty = claims.iloc[0:0]
+    for record in gold_records:
+        pid = record["id"]
+        pred = by_paper.get(pid, empty)
+        kinds = {k: pred[pred["kind"] == k] for k in ("model_size", "hardware", "result",
+                                                          "method", "dataset")}
+        # model sizes: distinct parameter counts
+        sure, unsure = _entries(record.get("model_sizes", []))
+        gold_sizes = {_number_key(e["params"]): e for e in sure}
+        unsure_sizes = {_number_key(e["params"]): e for e in unsure} 
+        predicted = {_number_key(v): v for v in kinds["model_size"]["value_norm"]}
+        _match(list(gold_sizes.items()), [(k, e) for k, e in unsure_sizes.items()
+                                          if k not in gold_sizes],
+               list(predicted.items()), scores["model_size"], pid)
+        # hardware: canonical device names, one per mention
+        sure, unsure = _entries(record.get("hardware", []))
+        _match([(e["name"], e) for e in sure], [(e["name"], e) for e in unsure],
+               [(n, n) for n in kinds["hardware"]["name"].fillna("?")],
+               scores["hardware"], pid)
+        # results: (number as written, unit)
+        sure, unsure = _entries(record.get("quantities", []))
+
+        def q_key(e: dict) -> tuple:
+            return (_number_key(e["number"]), GOLD_UNITS.get(e["unit"], e["unit"]))
+
+        rows = kinds["result"].to_dict("records")
+        pairs = _match([(q_key(e), e) for e in sure], [(q_key(e), e) for e in unsure],
+                       [((_number_key(r["value"]), r["unit_norm"]), r) for r in rows],
+                       scores["result"], pid)
+        for g, p in pairs:
+            if g.get("dataset"):
+                ok = isinstance(p.get("dataset"), str) and name_key(p["dataset"]) == name_key(
+                    g["dataset"])
+                links["right" if ok else "wrong"] += 1
+        # methods (all named methods) and proposed methods, datasets: names
+        _score_names(record.get("proposed_methods", []) + record.get("other_methods", []),
+                     kinds["method"], scores["method"], pid)
+        proposed = kinds["method"][kinds["method"]["proposed"].fillna(False).astype(bool)]
+        _score_names(record.get("proposed_methods", []), proposed, scores["proposed"], pid)
+        _score_names(record.get("datasets", []), kinds["dataset"], scores["dataset"], pid)
+    return Report(scores, links)
+
+
+def _score_names(gold: list, predicted: pd.DataFrame, score: Score, pid: str) -> None:
+    sure, unsure = _entries(gold)
+    gold_keys = list(dict.fromkeys(name_key(g if isinstance(g, str) else g["name"]) for g in sure))
+    unsure_keys = [name_key(g["name"]) for g in unsure]
+    # a predicted name counts once; it matches by canonical name or by surface text
+    seen, predicted_keys = set(), []
+    for name, text in zip(predicted["name"].fillna(""), predicted["text"]):
+        keys = {name_key(name), name_key(text)} - {""}
+        if keys & seen:
+            continue
+        seen |= keys
+        predicted_keys.append(keys)
+    remaining = list(predicted_keys)
+    for key in gold_keys:
+        hit = next((p for p in remaining if key in p), None)
+        if hit is None:
+            score.fn += 1
+            score.misses.append(f"{pid}: {key}")
+        else:
+            remaining.remove(hit)
+            score.tp += 1
+    for keys in remaining:
+        if keys & set(unsure_keys):
+            continue
+        score.fp += 1
+        score.false_alarms.append(f"{pid}: {sorted(keys)[0]}")
+
+
+def load_gold(pairs: Iterable[tuple[Path, Path]]) -> tuple[list[dict], list[dict]]:
+    """Gold records and the abstracts they annotate (JSONL with id/title/abstract)."""
+    gold, abstracts = [], []
+    for gold_path, abstracts_path in pairs:
+        gold += [json.loads(line) for line in gold_path.read_text("utf-8").splitlines() if line]
+        abstracts += [json.loads(line) for line in abstracts_path.read_text("utf-8").splitlines()
+                      if line]
+    return gold, abstracts
+
+
+def run(pairs: Iterable[tuple[Path, Path]] | None = None, nlp=None) -> Report:
+    from extract.batch import extract_table
+
+    if pairs is None:
+        pairs = [(GOLD_DIR / g, GOLD_DIR / a) for g, a in DEFAULT_SETS]
+    pairs = list(pairs)
+    gold, _ = load_gold(pairs)
+    tables = extract_table([a for _, a in pairs], nlp=nlp)
+    return evaluate(gold, tables.claims)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m extract.evaluate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("files", nargs="*", help="GOLD.jsonl ABSTRACTS.jsonl pairs")
+    parser.add_argument("--details", action="store_true", help="list misses and false alarms")
+    args = parser.parse_args(argv)
+    if len(args.files) % 2:
+        parser.error("give GOLD.jsonl ABSTRACTS.jsonl in pairs")
+    pairs = [(Path(g), Path(a)) for g, a in zip(args.files[::2], args.files[1::2])] or None
+    report = run(pairs)
+    print(report.table())
+    if args.details:
+        for name, score in report.scores.items():
+            for line in score.misses:
+                print(f"MISS  {name:<10} {line}")
+            for line in score.false_alarms:
+                print(f"FALSE {name:<10} {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
