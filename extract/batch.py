@@ -182,8 +182,7 @@ def _extract_chunk(
     nlp: Language, fresh: list[tuple[str, Record]], papers: dict[str, dict], summary: Summary
 ) -> list[dict]:
     rows: list[dict] = []
-    texts = ((record.abstract, (paper_id, record)) for paper_id, record in fresh)
-    for doc, (paper_id, record) in nlp.pipe(texts, as_tuples=True):
+    for (paper_id, record), doc in zip(fresh, nlp.pipe(_docs(nlp, fresh))):
         claims = doc._.claims or []
         rows += claim_rows(paper_id, claims)
         summary.claims.update(c.kind for c in claims)
@@ -192,6 +191,14 @@ def _extract_chunk(
         papers[paper_id] = {"paper_id": paper_id, "title": record.title, "sources": "",
                             "n_claims": len(claims), "status": status, "error": None}
     return rows
+
+
+def _docs(nlp: Language, fresh: list[tuple[str, Record]]) -> Iterator:
+    """Tokenized docs carrying their title (the proposed-name finder reads it)."""
+    for _, record in fresh:
+        doc = nlp.make_doc(record.abstract)
+        doc._.title = record.title
+        yield doc
 
 
 def extract_table(

@@ -22,7 +22,11 @@ from pathlib import Path
 import pandas as pd
 
 GOLD_DIR = Path("fixtures") / "gold"  # run from the checkout
-DEFAULT_SETS = (("seeds.jsonl", "seeds_sample.jsonl"), ("arxiv.jsonl", "arxiv_sample.jsonl"))
+DEFAULT_SETS = (
+    ("seeds.jsonl", "seeds_sample.jsonl"),
+    ("arxiv.jsonl", "arxiv_sample.jsonl"),
+    ("hardware.jsonl", "hardware_sample.jsonl"),
+)
 GOLD_UNITS = {"pp": "percentage_point", "flop": "FLOP", "score": "dimensionless"}
 FIELDS = ("model_size", "hardware", "result", "method", "proposed", "dataset")
 

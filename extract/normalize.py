@@ -175,7 +175,7 @@ class Normalizer:
 
     def claims(self, doc: Doc, spans: Sequence[Span], qualifiers: dict[int, str]) -> list[Claim]:
         starts = sentence_index(doc)
-        rows: list[Claim] = []
+        rows: list[Claim] = self.names(doc, starts)
         for span in spans:
             rule = self.rules[span.id_]
             sentence = sentence_of(starts, span.start)
@@ -187,6 +187,36 @@ class Normalizer:
                 row = self._quantity(span, rule, group, sentence, qualifiers)
                 if row is not None:
                     rows.append(row)
+        return rows
+
+    # ------------------------------------------------------------ methods and datasets
+
+    def names(self, doc: Doc, starts: Sequence[int]) -> list[Claim]:
+        """One row per distinct method or dataset, at its first mention.
+
+        A proposed name defined by an acronym keeps the long form as its text
+        ("Gradient Low-Rank Projection (GaLore)" → text "Gradient Low-Rank Projection").
+        """
+        proposed = set(doc._.proposed or [])
+        long_forms = doc._.long_forms or {}
+        rows, seen = [], set()
+        for ent in doc.ents:
+            kind = _NAME_KINDS.get(ent.label_)
+            rule = self.rules.get(ent.ent_id_)
+            name = rule.name if rule is not None and rule.name else ent.text
+            if kind is None or (kind, name) in seen:
+                continue
+            seen.add((kind, name))
+            start, end = ent.start_char, ent.end_char
+            is_proposed = kind == "method" and (ent.text in proposed or name in proposed)
+            if is_proposed and ent.text in long_forms:
+                start, end = long_forms[ent.text]
+            rows.append(Claim(
+                kind=kind, text=doc.text[start:end], start=start, end=end,
+                sentence=sentence_of(starts, doc.char_span(start, end, alignment_mode="expand").start),
+                name=name, proposed=is_proposed if kind == "method" else None,
+                rule=ent.ent_id_ or None,
+            ))
         return rows
 
     # ------------------------------------------------------------ results and sizes
@@ -315,3 +345,4 @@ def model_name(doc: Doc, group: Group) -> str | None:
 
 
 _HYPHENS = ("-", "–")
+_NAME_KINDS = {"METHOD": "method", "DATASET": "dataset"}

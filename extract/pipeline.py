@@ -13,7 +13,6 @@ import extract.components  # noqa: F401  (registers the factories)
 from extract.tokenize import customize_tokenizer
 from extract.units import is_written_number
 
-CONFIGURED = ("ml_entities", "ml_claims", "ml_normalize")
 
 
 def build_nlp(rules: Sequence[str | os.PathLike] = (), use_env: bool = True) -> Language:
@@ -24,7 +23,9 @@ def build_nlp(rules: Sequence[str | os.PathLike] = (), use_env: bool = True) -> 
     customize_tokenizer(nlp)
     nlp.add_pipe("sentencizer")
     config = {"rules": [str(p) for p in rules], "use_env": use_env}
-    for name in CONFIGURED:
-        nlp.add_pipe(name, config=config)
+    nlp.add_pipe("ml_entities", config=config)
+    nlp.add_pipe("ml_names")
+    nlp.add_pipe("ml_claims", config=config)
+    nlp.add_pipe("ml_normalize", config=config)
     nlp.add_pipe("ml_link")
     return nlp

@@ -28,10 +28,11 @@ COMMON_KEYS = {"id", "label", "pattern", "aliases", "name", "example", "ignore_c
                "disabled", "priority", "note"}
 LABEL_KEYS: dict[str, set[str]] = {
     # entity gazetteers (become doc.ents; context for claims)
-    "DATASET": set(),
-    "METHOD": {"type"},
+    "DATASET": {"trim"},
+    "METHOD": {"type", "trim"},
     "METRIC": {"direction"},
     "DEVICE": set(),
+    "GENERIC": set(),
     # claim patterns (become claim rows)
     "MODEL_SIZE": {"reject", "unit"},
     "HARDWARE": {"reject"},
@@ -40,11 +41,11 @@ LABEL_KEYS: dict[str, set[str]] = {
     "MACRO": set(),
     "QUALIFIER": {"qualifier"},
 }
-ENTITY_LABELS = ("DATASET", "METHOD", "METRIC", "DEVICE")
+ENTITY_LABELS = ("DATASET", "METHOD", "METRIC", "DEVICE", "GENERIC")
 CLAIM_LABELS = ("MODEL_SIZE", "HARDWARE", "RESULT")
 KIND_OF_LABEL = {"MODEL_SIZE": "model_size", "HARDWARE": "hardware", "RESULT": "result",
                  "DATASET": "dataset", "METHOD": "method"}
-DEFAULT_PRIORITY = {"HARDWARE": 30, "MODEL_SIZE": 20, "RESULT": 10}
+DEFAULT_PRIORITY = {"HARDWARE": 30, "MODEL_SIZE": 20, "RESULT": 10, "GENERIC": 10}
 QUALIFIERS = {"=", "~", "<", "<=", ">", ">="}
 DIRECTIONS = {"higher", "lower"}
 METHOD_TYPES = {"model", "method", "optimizer", "system"}
@@ -252,6 +253,10 @@ def _check_values(obj: dict[str, Any], label: str, where: str) -> list[str]:
     for key in ("ignore_case", "disabled", "reject"):
         if key in obj and not isinstance(obj[key], bool):
             problems.append(f"{where}: '{key}' must be true or false")
+    if "trim" in obj and not (
+        isinstance(obj["trim"], list) and all(isinstance(w, str) for w in obj["trim"])
+    ):
+        problems.append(f"{where}: 'trim' must be a list of words")
     if "priority" in obj and not isinstance(obj["priority"], int):
         problems.append(f"{where}: 'priority' must be an integer")
     if label == "MACRO" and not isinstance(obj.get("name"), str):

@@ -7,6 +7,7 @@ in their own pipeline (the ``spacy_factories`` entry points do the same for spaC
 from extract.components.claims import ClaimMatcher, make_claim_matcher
 from extract.components.entities import EntityTagger, make_entity_tagger
 from extract.components.link import ClaimLinker, make_claim_linker
+from extract.components.names import NameFinder, make_name_finder
 from extract.components.normalize import ClaimNormalizer, make_claim_normalizer
 
 __all__ = [
@@ -14,8 +15,10 @@ __all__ = [
     "ClaimMatcher",
     "ClaimNormalizer",
     "EntityTagger",
+    "NameFinder",
     "make_claim_linker",
     "make_claim_matcher",
     "make_claim_normalizer",
     "make_entity_tagger",
+    "make_name_finder",
 ]

@@ -6,7 +6,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from extract.matching import CompiledRules, resolve_overlaps
-from extract.rules import ENTITY_LABELS, RuleSet, cached_rules
+from extract.rules import ENTITY_LABELS, Rule, RuleSet, cached_rules
 
 
 class EntityTagger:
@@ -18,9 +18,21 @@ class EntityTagger:
         )
 
     def __call__(self, doc: Doc) -> Doc:
-        matches = resolve_overlaps(self.compiled.find(doc))
+        matches = [_trim(doc, *m) for m in self.compiled.find(doc)]
+        matches = resolve_overlaps([m for m in matches if m[1] < m[2]])
         doc.ents = [Span(doc, s, e, label=rule.label, span_id=rule.id) for rule, s, e in matches]
         return doc
+
+
+def _trim(doc: Doc, rule: Rule, start: int, end: int) -> tuple[Rule, int, int]:
+    """Drop a context rule's cue words ("the X dataset" → "X") from the span's edges."""
+    words = rule.get("trim")
+    if words:
+        while start < end and doc[start].lower_ in words:
+            start += 1
+        while end > start and doc[end - 1].lower_ in words:
+            end -= 1
+    return rule, start, end
 
 
 @Language.factory("ml_entities", default_config={"rules": [], "use_env": True})

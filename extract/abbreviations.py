@@ -1,0 +1,86 @@
+"""Find "Long Form (SF)" definitions in text — a pure function, no spaCy needed.
+
+The heuristic is Schwartz & Hearst (2003), "A simple algorithm for identifying abbreviation
+definitions in biomedical text" (PSB): a parenthesised short form of 2–10 characters with a
+letter, matched right-to-left, character by character, against the words before the
+parenthesis; the first character of the short form must start a word of the long form, and
+the long form has at most min(|SF| + 5, |SF| * 2) words. This is the algorithm scispaCy's
+AbbreviationDetector implements; we keep it as a pure function over strings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_PAREN = re.compile(r"\(([^()]{1,12})\)")
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Abbreviation:
+    short: str
+    long: str
+    short_start: int  # character offsets in the text
+    long_start: int
+
+
+def _best_long_form(short: str, candidate: str) -> int | None:
+    """Start index in ``candidate`` of the shortest long form matching ``short``, or None."""
+    s_index = len(short) - 1
+    l_index = len(candidate) - 1
+    while s_index >= 0:
+        char = short[s_index].lower()
+        if not char.isalnum():
+            s_index -= 1
+            continue
+        while l_index >= 0 and (
+            candidate[l_index].lower() != char
+            or (s_index == 0 and l_index > 0 and candidate[l_index - 1].isalnum())
+        ):
+            l_index -= 1
+        if l_index < 0:
+            return None
+        l_index -= 1
+        s_index -= 1
+    start = candidate.rfind(" ", 0, l_index + 1) + 1
+    return start
+
+
+def _is_short_form(text: str) -> bool:
+    stripped = text.strip()
+    if not 2 <= len(stripped) <= 10 or " " in stripped.strip():
+        return False
+    if not stripped[0].isalnum() or not any(c.isalpha() for c in stripped):
+        return False
+    return any(c.isupper() for c in stripped)
+
+
+def find_abbreviations(text: str) -> list[Abbreviation]:
+    """Every "long form (SHORT)" pair in ``text``."""
+    found = []
+    for match in _PAREN.finditer(text):
+        short = match.group(1).strip()
+        if short.endswith("s") and len(short) > 2 and short[:-1].isupper():
+            short_key = short[:-1]  # "LLMs" defines "LLM"
+        else:
+            short_key = short
+        if not _is_short_form(short):
+            continue
+        before = text[: match.start()].rstrip()
+        words = list(_WORD.finditer(before))
+        max_words = min(len(short_key) + 5, len(short_key) * 2)
+        window = words[-max_words:]
+        if not window:
+            continue
+        window_start = window[0].start()
+        candidate = before[window_start:]
+        start = _best_long_form(short_key, candidate)
+        if start is None:
+            continue
+        long_form = candidate[start:].strip(" ,;:")
+        if not long_form or len(long_form) <= len(short_key) or long_form.lower() == short.lower():
+            continue
+        found.append(Abbreviation(short, long_form, match.start(1) + match.group(1).index(short),
+                                  window_start + start))
+    return found

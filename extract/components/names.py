@@ -1,0 +1,65 @@
+"""``ml_names``: the names a paper coins (proposed methods, new datasets) as entities.
+
+Runs after ``ml_entities``: adds every occurrence of a coined name as a METHOD or DATASET
+entity (replacing what overlaps it), and drops shape-rule names that the abstract itself
+defines as generic ("reinforcement learning (RL)") or that ``generic_terms`` lists.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from extract.abbreviations import find_abbreviations
+from extract.names import coined_names, generic_short_forms
+
+for _name, _default in (("title", ""), ("proposed", None), ("long_forms", None)):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=_default)
+
+SHAPE_RULE_PREFIX = "method.shape."
+PROPOSED_METHOD = "method.proposed"
+PROPOSED_DATASET = "dataset.proposed"
+
+
+class NameFinder:
+    """Coined names from the title and proposal sentences; see ``extract.names``."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        abbreviations = find_abbreviations(doc.text)
+        generic = generic_short_forms(abbreviations) | {
+            e.text for e in doc.ents if e.label_ == "GENERIC"
+        }
+        known = {e.text: e.label_ for e in doc.ents}
+        coined = [
+            c for c in coined_names(doc._.title or "", doc.text, abbreviations)
+            if c.text not in generic and known.get(c.text) not in ("DATASET", "METRIC", "DEVICE")
+        ]
+        new_ents = []
+        for name in coined:
+            label, rule = ("DATASET", PROPOSED_DATASET) if name.is_dataset else ("METHOD",
+                                                                                PROPOSED_METHOD)
+            for match in re.finditer(rf"(?<![\w-]){re.escape(name.text)}(?![\w-])", doc.text):
+                span = doc.char_span(match.start(), match.end(), label=label,
+                                     alignment_mode="strict")
+                if span is not None:
+                    new_ents.append(Span(doc, span.start, span.end, label=label, span_id=rule))
+        kept = [
+            e for e in doc.ents
+            if not (e.ent_id_.startswith(SHAPE_RULE_PREFIX) and e.text in generic)
+            and e.label_ != "GENERIC"
+        ]
+        doc.ents = filter_spans(new_ents + kept)  # longest first; ties keep the coined name
+        doc._.proposed = [c.text for c in coined if not c.is_dataset]
+        doc._.long_forms = {
+            a.short: (a.long_start, a.long_start + len(a.long)) for a in abbreviations
+        }
+        return doc
+
+
+@Language.factory("ml_names")
+def make_name_finder(nlp: Language, name: str) -> NameFinder:
+    return NameFinder()

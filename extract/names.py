@@ -1,0 +1,126 @@
+"""Names a paper coins: the proposed method (or a new dataset) — pure functions on text.
+
+Cues, in order of strength: the title's coined name before the colon ("GaLore: …"); an
+acronym defined in a proposal sentence ("we propose Gradient Low-Rank Projection
+(GaLore)"); a coined-looking name right after a proposal verb ("we present TorchTitan")
+or after "called / dubbed / named". A name followed by "dataset", "benchmark", "corpus"…
+is a new dataset, not a method (ANNOTATION.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from extract.abbreviations import Abbreviation
+
+# A coined name: inner capital (GaLore, BootsTAP), all caps (MALT, SRU), letters with digits
+# (BLIP-2, Yuan2), possibly hyphen-joined (Orca-Math, ACS-SegNet).
+_PART = r"[A-Za-z0-9][A-Za-z0-9.+]*"
+_COINED = re.compile(rf"^{_PART}(?:-{_PART})*$")
+_TITLE_PREFIX = re.compile(r"^\s*([^:?!]{1,60}?)\s*:\s")
+_PROPOSAL = re.compile(
+    r"\b(?:we|this (?:paper|work|study|report)|here,? we|our work)\s+(?:\w+\s+){0,2}?"
+    r"(?:propose|introduce|present|develop|design|build|release|describe|devise|unveil|"
+    r"construct|create|curate|open-source|contribute|offer|formulate|coin)[sd]?\b",
+    re.IGNORECASE,
+)
+_NAMING = re.compile(r"\b(?:called|dubbed|named|termed|coined|namely|codenamed)\s+",
+                     re.IGNORECASE)
+_DATASET_NOUNS = re.compile(
+    r"^\W*(?:\w+\W+){0,6}?(?:dataset|benchmark|corpus|corpora|testbed|test suite|"
+    r"leaderboard|collection of|suite)\b", re.IGNORECASE)
+_WORD = re.compile(r"[^\s,;:()\"“”]+")
+# Short words that look coined but are ordinary ("A", "I", "IT", "US").
+_NOT_NAMES = {"A", "I", "AN", "AND", "THE", "OF", "IN", "TO", "ON", "FOR", "WITH", "IT",
+              "US", "OUR", "WE", "AI", "ML", "NLP", "LLM", "LLMS", "SOTA", "API", "GPU"}
+
+
+@dataclass(frozen=True)
+class CoinedName:
+    text: str
+    is_dataset: bool
+
+
+def looks_coined(word: str) -> bool:
+    """'GaLore', 'MALT', 'BLIP-2', 'Orca-Math' yes; 'Training', 'the', '2024' no."""
+    word = word.strip(".,;:")
+    if not _COINED.match(word) or word.upper() in _NOT_NAMES or not any(c.isalpha() for c in word):
+        return False
+    if re.fullmatch(r"[0-9.\-]+[A-Za-z]?", word):
+        return False
+    parts = word.split("-")
+    inner_capital = any(any(c.isupper() for c in p[1:]) for p in parts)
+    all_caps = any(len(p) >= 2 and p.isupper() for p in parts)
+    with_digit = any(c.isdigit() for c in word) and word[0].isupper()
+    return inner_capital or all_caps or with_digit
+
+
+def title_name(title: str) -> str | None:
+    """The coined name before a title's colon ("GaLore: Memory-Efficient …" → "GaLore")."""
+    match = _TITLE_PREFIX.match(title)
+    if not match:
+        return None
+    prefix = match.group(1).strip()
+    words = prefix.split()
+    if len(words) == 1 and prefix[:1].isupper() and _COINED.match(prefix):
+        return prefix
+    if len(words) <= 3 and any(looks_coined(w) for w in words):
+        return prefix
+    return None
+
+
+def coined_names(title: str, text: str, abbreviations: list[Abbreviation]) -> list[CoinedName]:
+    """Names the paper introduces, in the form the abstract writes them."""
+    found: dict[str, bool] = {}
+    named = title_name(title)
+    if named and named in text:
+        found[named] = _is_dataset_after(text, text.index(named) + len(named))
+    for sentence_start, sentence in _sentences(text):
+        cue = _PROPOSAL.search(sentence)
+        naming = _NAMING.search(sentence)
+        if not cue and not naming:
+            continue
+        cue_end = min(m.end() for m in (cue, naming) if m)
+        defined = [a for a in abbreviations
+                   if sentence_start + cue_end <= a.short_start < sentence_start + len(sentence)]
+        for abbreviation in defined[:1]:
+            end = abbreviation.short_start + len(abbreviation.short)
+            found.setdefault(abbreviation.short, _is_dataset_after(text, end + 1))
+        if defined:
+            continue
+        window = sentence[cue_end:]
+        for match in list(_WORD.finditer(window))[:8]:
+            word = match.group().rstrip(".,;:")
+            if looks_coined(word):
+                end = sentence_start + cue_end + match.start() + len(word)
+                found.setdefault(word, _is_dataset_after(text, end))
+                break
+    return [CoinedName(name, is_dataset) for name, is_dataset in found.items()]
+
+
+def _is_dataset_after(text: str, end: int) -> bool:
+    return bool(_DATASET_NOUNS.match(text[end : end + 80]))
+
+
+def _sentences(text: str):
+    start = 0
+    for match in re.finditer(r"(?<=[.!?])\s+(?=[A-Z(\"“])", text):
+        yield start, text[start : match.start()]
+        start = match.end()
+    yield start, text[start:]
+
+
+GENERIC_HEADS = re.compile(
+    r"\b(?:processing|recognition|learning|detection|tracking|answering|generation|retrieval|"
+    r"segmentation|classification|translation|understanding|reasoning|modeling|modelling|"
+    r"models?|networks?|systems?|intelligence|vision|language|agents?|tasks?|search|"
+    r"optimization|inference|analysis|estimation|synthesis|prediction|evaluation|"
+    r"fine-tuning|pre-training|pretraining|training|data|distribution|tuning)$",
+    re.IGNORECASE,
+)
+
+
+def generic_short_forms(abbreviations: list[Abbreviation]) -> set[str]:
+    """Acronyms of fields, tasks and model classes ("reinforcement learning (RL)")."""
+    return {a.short for a in abbreviations if GENERIC_HEADS.search(a.long.strip())}
