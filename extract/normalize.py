@@ -26,7 +26,7 @@ SIZE_NAME_ENTITIES = {"DATASET", "DEVICE"}
 UNIT_STOP_ENTITIES = {"DATASET", "METHOD"}
 # Delimiters skipped before unit words ("3.5-fold", "$10^{24}$ FLOPs").
 _UNIT_LEAD = {"-", "–", "$"}
-RANGE_CONNECTORS = {"-", "–", "—", "to", "~", "and", "or", "/"}
+RANGE_CONNECTORS = {"-", "–", "—", "--", "to", "~", "and", "or", "/", ","}
 _MOE = re.compile(r"^(?P<experts>\d+)[x×](?P<size>\d+(?:\.\d+)?)(?P<scale>[BMT])$")
 _COUNT_WORDS = {"single": 1, "a": None, "an": None}
 
@@ -90,12 +90,13 @@ def _group_at(doc: Doc, i: int, limit: int, units: UnitNormalizer) -> Group:
     if j is not None:
         group.scale, group.unit_start, group.end = scale_of(doc[j].text), j, j + 1
     j = group.end
+    span_end = limit
     if j == limit:
         # the pattern stopped at the number: its unit may still follow ("accuracy of 85 %")
         limit = min(doc[i].sent.end, j + _UNIT_LOOKAHEAD)
     words_end = j
     while words_end < limit and not is_number(doc[words_end]) and (
-        doc[words_end].ent_type_ not in UNIT_STOP_ENTITIES
+        words_end < span_end or doc[words_end].ent_type_ not in UNIT_STOP_ENTITIES
     ) and doc[words_end].text.lower() not in RANGE_CONNECTORS - {"-"}:
         words_end += 1
     first = j
@@ -131,6 +132,8 @@ def _choose_unit(doc: Doc, start: int, end: int, units: UnitNormalizer) -> tuple
     ("35 ms per token"), its longest known prefix; otherwise a compound count noun reads by
     its head, the last word ("1.4 million image-text pairs"), before any shorter prefix.
     """
+    rate = next((i for i in range(start, end) if doc[i].lower_ in ("per", "/")), end)
+    end = rate  # "35 ms per token" is 35 ms, "100 samples/s" 100 samples (ANNOTATION.md)
     if start >= end:
         return None
     run = doc[start:end]

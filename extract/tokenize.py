@@ -21,7 +21,7 @@ from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix
 
 # Scales and units that are split from a number they are glued to.
 _GLUED_UNITS = (
-    r"[KMBTkmbt]|[KMGTP]i?B|[KMGT]iB|GiB|bn|[x×X]|%|\\%|‰|pp|ms|µs|us|ns|s|h|hrs?|min"
+    r"[KMBTkmbt]|[KMGTP]i?B|[KMGT]iB|GiB|G|bn|[x×X]|%|\\%|‰|pp|ms|µs|us|ns|s|h|hrs?|min"
     r"|(?:[KMGTPE])?FLOPs?|(?:[KMGTPE])?FLOP/s|times"
 )
 # A whole whitespace chunk made of an optional name-and-hyphen, a number and a glued unit.
@@ -39,7 +39,8 @@ _PERIOD_AFTER_UNIT = [r"(?<=[0-9][A-Za-z×%])\.", r"(?<=[A-Za-z0-9])\.$"]
 _ML_INFIXES = [
     r"(?<=[0-9])-{2,}(?=[0-9])",
     r"(?<=[0-9%])/(?=[0-9$])",
-    r"(?<=\d)[x×](?=[A-Z])",
+    r"(?<=\d)(?:[x×]|times)(?=[A-Z])",
+    r"(?<=\d[x×%])-(?=\d)",
     rf"(?<=[{ALPHA}0-9.])-(?=\d+(?:\.\d+)?(?:[BMKTb]|[GMT]i?B)\b)",
     r"(?<=\d[BMKT])/(?=\d)",
     rf"(?<=[{ALPHA}])-(?=\d+[x×]\d+(?:\.\d+)?[BMT]\b)",

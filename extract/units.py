@@ -19,7 +19,7 @@ import pint
 SCALES: dict[str, float] = {
     "K": 1e3, "k": 1e3, "thousand": 1e3,
     "M": 1e6, "m": 1e6, "million": 1e6, "mn": 1e6,
-    "B": 1e9, "b": 1e9, "bn": 1e9, "billion": 1e9, "G": 1e9,
+    "B": 1e9, "b": 1e9, "bn": 1e9, "billion": 1e9,
     "T": 1e12, "t": 1e12, "trillion": 1e12,
     "hundred": 1e2,
 }
@@ -43,7 +43,7 @@ _PLAIN = re.compile(r"^[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
 # Written forms that pint's parser cannot read, mapped to registry names.
 _SURFACE_UNITS = {"%": "percent", "\\%": "percent", "percent": "percent", "×": "x", "X": "x",
                   "$\\times$": "x", "\\times": "x", "\\times$": "x", "$\\times": "x",
-                  "$": "usd", "-fold": "x", "‰": "percent"}
+                  "$": "usd", "-fold": "x", "‰": "percent", "G": "GB"}
 
 # What a unit name can look like; anything else never reaches pint's expression parser.
 _UNIT_SHAPE = re.compile(r"^[^\W\d]\w*(?:/[^\W\d]\w*)?$")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -26,9 +28,11 @@ class ClaimMatcher:
         matches = [m for m in self.claims.find(doc) if not _inside_name(doc, *m)]
         rejects = [m for m in matches if m[0].get("reject", False)]
         claims = [m for m in matches if not m[0].get("reject", False) and not _rejected(m, rejects)]
+        resolved = resolve_overlaps(claims)
+        taken = {i for _, start, end in resolved for i in range(start, end)}
         doc.spans["claims"] = [
-            Span(doc, start, end, label=rule.label, span_id=rule.id)
-            for rule, start, end in resolve_overlaps(claims)
+            Span(doc, _coordinated_start(doc, start, taken), end, label=rule.label, span_id=rule.id)
+            for rule, start, end in resolved
         ]
         doc.spans["qualifiers"] = [
             Span(doc, start, end, label=rule.get("qualifier"), span_id=rule.id)
@@ -44,6 +48,31 @@ def _rejected(match: tuple[Rule, int, int], rejects: list[tuple[Rule, int, int]]
         r.label == rule.label and s < end and start < e and end - start <= e - s
         for r, s, e in rejects
     )
+
+
+_YEAR = re.compile(r"^(19|20)\d\d$")
+_COORDINATORS = {"and", "or", "to", ",", "-", "–", "/"}
+_APPROX = {"~", "≈", "∼", "\\sim$", "$\\sim$", "about", "around", "approximately"}
+
+
+def _coordinated_start(doc: Doc, start: int, taken: set[int]) -> int:
+    """Pull coordinated bare numbers into a quantity: '~68 and ~30 GPU hours', '5, 10 and 20%'.
+
+    The normalizer gives such numbers the unit of the quantity they are coordinated with.
+    """
+    i = start
+    while True:
+        k = i - 1
+        while k >= 0 and doc[k].text in _APPROX:
+            k -= 1
+        links = 0
+        while k >= 0 and doc[k].lower_ in _COORDINATORS and links < 2:
+            k, links = k - 1, links + 1
+        if not links or k < 0 or k in taken or not doc[k].like_num:
+            return i
+        if doc[k].ent_type_ in NAME_LABELS or _YEAR.match(doc[k].text):
+            return i
+        i = k
 
 
 def _inside_name(doc: Doc, rule: Rule, start: int, end: int) -> bool:
