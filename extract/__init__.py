@@ -1,8 +1,8 @@
 """Structured, checkable claims from ML paper abstracts.
 
-    >>> import extract
-    >>> tables = extract.extract_table(["fixtures/seeds"])
-    >>> tables.claims.head()
+>>> import extract
+>>> tables = extract.extract_table(["fixtures/seeds"])
+>>> tables.claims.head()
 """
 
 from extract.batch import Summary, Tables, extract_table, extract_text, run_batch

@@ -81,6 +81,7 @@ def find_abbreviations(text: str) -> list[Abbreviation]:
         long_form = candidate[start:].strip(" ,;:")
         if not long_form or len(long_form) <= len(short_key) or long_form.lower() == short.lower():
             continue
-        found.append(Abbreviation(short, long_form, match.start(1) + match.group(1).index(short),
-                                  window_start + start))
+        found.append(
+            Abbreviation(short, long_form, match.start(1) + match.group(1).index(short), window_start + start)
+        )
     return found

@@ -20,7 +20,15 @@ import pandas as pd
 from spacy.language import Language
 
 from extract.errors import RecordError
-from extract.read import Deduplicator, Fields, Record, Rejected, expand_inputs, iter_records
+from extract.read import (
+    DEFAULT_FIELDS,
+    Deduplicator,
+    Fields,
+    Record,
+    Rejected,
+    expand_inputs,
+    iter_records,
+)
 from extract.table import (
     CLAIM_COLUMNS,
     PAPER_COLUMNS,
@@ -188,8 +196,14 @@ def _extract_chunk(
         summary.claims.update(c.kind for c in claims)
         status = "ok" if claims else "empty"
         setattr(summary, status, getattr(summary, status) + 1)
-        papers[paper_id] = {"paper_id": paper_id, "title": record.title, "sources": "",
-                            "n_claims": len(claims), "status": status, "error": None}
+        papers[paper_id] = {
+            "paper_id": paper_id,
+            "title": record.title,
+            "sources": "",
+            "n_claims": len(claims),
+            "status": status,
+            "error": None,
+        }
     return rows
 
 
@@ -204,7 +218,7 @@ def _docs(nlp: Language, fresh: list[tuple[str, Record]]) -> Iterator:
 def extract_table(
     inputs: Sequence[str | os.PathLike],
     rules: Sequence[str | os.PathLike] = (),
-    fields: Fields = Fields(),
+    fields: Fields = DEFAULT_FIELDS,
     nlp: Language | None = None,
 ) -> Tables:
     """The Python API: corpus files in, claims / papers / rejects DataFrames out."""
@@ -237,7 +251,7 @@ def run_batch(
     papers: str | os.PathLike | None = None,
     rejects: str | os.PathLike | None = None,
     rules: Sequence[str | os.PathLike] = (),
-    fields: Fields = Fields(),
+    fields: Fields = DEFAULT_FIELDS,
     strict: bool = False,
     show_progress: bool = True,
 ) -> Summary:
@@ -270,5 +284,11 @@ def _progress_bar(paths: list[Path]):
     """A records bar on stderr when it is a terminal (no pre-count pass over the corpus)."""
     from tqdm import tqdm
 
-    return tqdm(total=None, unit=" records", file=sys.stderr, mininterval=0.5,
-                disable=not sys.stderr.isatty(), desc="extract")
+    return tqdm(
+        total=None,
+        unit=" records",
+        file=sys.stderr,
+        mininterval=0.5,
+        disable=not sys.stderr.isatty(),
+        desc="extract",
+    )

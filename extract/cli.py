@@ -19,18 +19,21 @@ def _batch(args: argparse.Namespace) -> int:
     from extract.batch import run_batch
 
     summary = run_batch(
-        args.inputs, args.output, papers=args.papers, rejects=args.rejects, rules=args.rules,
+        args.inputs,
+        args.output,
+        papers=args.papers,
+        rejects=args.rejects,
+        rules=args.rules,
         fields=Fields(id=args.id_field, title=args.title_field, abstract=args.abstract_field),
-        strict=args.strict, show_progress=not args.quiet,
+        strict=args.strict,
+        show_progress=not args.quiet,
     )
     print(f"extract: {summary.line()}", file=sys.stderr)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="extract", description="Structured claims from ML paper abstracts."
-    )
+    parser = argparse.ArgumentParser(prog="extract", description="Structured claims from ML paper abstracts.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -39,8 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("-o", "--output", required=True, help="claims table (.csv/.jsonl/.parquet)")
     batch.add_argument("--papers", help="papers table (default: OUTPUT's stem + .papers)")
     batch.add_argument("--rejects", help="rejected records (default: OUTPUT's stem + .rejects.jsonl)")
-    batch.add_argument("--rules", action="append", default=[], metavar="DIR",
-                       help="extra rule directory (repeatable; overrides built-in ids)")
+    batch.add_argument(
+        "--rules",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="extra rule directory (repeatable; overrides built-in ids)",
+    )
     batch.add_argument("--id-field", default="id")
     batch.add_argument("--title-field", default="title")
     batch.add_argument("--abstract-field", default="abstract")

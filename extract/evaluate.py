@@ -66,11 +66,14 @@ class Report:
     def table(self) -> str:
         lines = [f"{'field':<12}{'P':>7}{'R':>7}{'F1':>7}{'TP':>6}{'FP':>6}{'FN':>6}"]
         for name, s in self.scores.items():
-            lines.append(f"{name:<12}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}"
-                         f"{s.tp:>6}{s.fp:>6}{s.fn:>6}")
+            lines.append(
+                f"{name:<12}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}{s.tp:>6}{s.fp:>6}{s.fn:>6}"
+            )
         total = self.dataset_links["right"] + self.dataset_links["wrong"]
-        lines.append(f"dataset-link accuracy of matched results: "
-                     f"{self.dataset_link_accuracy:.3f} ({self.dataset_links['right']}/{total})")
+        lines.append(
+            f"dataset-link accuracy of matched results: "
+            f"{self.dataset_link_accuracy:.3f} ({self.dataset_links['right']}/{total})"
+        )
         return "\n".join(lines)
 
 
@@ -123,21 +126,30 @@ def evaluate(gold_records: list[dict], claims: pd.DataFrame) -> Report:
     for record in gold_records:
         pid = record["id"]
         pred = by_paper.get(pid, empty)
-        kinds = {k: pred[pred["kind"] == k] for k in ("model_size", "hardware", "result",
-                                                          "method", "dataset")}
+        kinds = {
+            k: pred[pred["kind"] == k] for k in ("model_size", "hardware", "result", "method", "dataset")
+        }
         # model sizes: distinct parameter counts
         sure, unsure = _entries(record.get("model_sizes", []))
         gold_sizes = {_number_key(e["params"]): e for e in sure}
-        unsure_sizes = {_number_key(e["params"]): e for e in unsure} 
+        unsure_sizes = {_number_key(e["params"]): e for e in unsure}
         predicted = {_number_key(v): v for v in kinds["model_size"]["value_norm"]}
-        _match(list(gold_sizes.items()), [(k, e) for k, e in unsure_sizes.items()
-                                          if k not in gold_sizes],
-               list(predicted.items()), scores["model_size"], pid)
+        _match(
+            list(gold_sizes.items()),
+            [(k, e) for k, e in unsure_sizes.items() if k not in gold_sizes],
+            list(predicted.items()),
+            scores["model_size"],
+            pid,
+        )
         # hardware: canonical device names, one per mention
         sure, unsure = _entries(record.get("hardware", []))
-        _match([(e["name"], e) for e in sure], [(e["name"], e) for e in unsure],
-               [(n, n) for n in kinds["hardware"]["name"].fillna("?")],
-               scores["hardware"], pid)
+        _match(
+            [(e["name"], e) for e in sure],
+            [(e["name"], e) for e in unsure],
+            [(n, n) for n in kinds["hardware"]["name"].fillna("?")],
+            scores["hardware"],
+            pid,
+        )
         # results: (number as written, unit)
         sure, unsure = _entries(record.get("quantities", []))
 
@@ -145,17 +157,24 @@ def evaluate(gold_records: list[dict], claims: pd.DataFrame) -> Report:
             return (_number_key(e["number"]), GOLD_UNITS.get(e["unit"], e["unit"]))
 
         rows = kinds["result"].to_dict("records")
-        pairs = _match([(q_key(e), e) for e in sure], [(q_key(e), e) for e in unsure],
-                       [((_number_key(r["value"]), r["unit_norm"]), r) for r in rows],
-                       scores["result"], pid)
+        pairs = _match(
+            [(q_key(e), e) for e in sure],
+            [(q_key(e), e) for e in unsure],
+            [((_number_key(r["value"]), r["unit_norm"]), r) for r in rows],
+            scores["result"],
+            pid,
+        )
         for g, p in pairs:
             if g.get("dataset"):
-                ok = isinstance(p.get("dataset"), str) and name_key(p["dataset"]) == name_key(
-                    g["dataset"])
+                ok = isinstance(p.get("dataset"), str) and name_key(p["dataset"]) == name_key(g["dataset"])
                 links["right" if ok else "wrong"] += 1
         # methods (all named methods) and proposed methods, datasets: names
-        _score_names(record.get("proposed_methods", []) + record.get("other_methods", []),
-                     kinds["method"], scores["method"], pid)
+        _score_names(
+            record.get("proposed_methods", []) + record.get("other_methods", []),
+            kinds["method"],
+            scores["method"],
+            pid,
+        )
         proposed = kinds["method"][kinds["method"]["proposed"].fillna(False).astype(bool)]
         _score_names(record.get("proposed_methods", []), proposed, scores["proposed"], pid)
         _score_names(record.get("datasets", []), kinds["dataset"], scores["dataset"], pid)
@@ -195,8 +214,7 @@ def load_gold(pairs: Iterable[tuple[Path, Path]]) -> tuple[list[dict], list[dict
     gold, abstracts = [], []
     for gold_path, abstracts_path in pairs:
         gold += [json.loads(line) for line in gold_path.read_text("utf-8").splitlines() if line]
-        abstracts += [json.loads(line) for line in abstracts_path.read_text("utf-8").splitlines()
-                      if line]
+        abstracts += [json.loads(line) for line in abstracts_path.read_text("utf-8").splitlines() if line]
     return gold, abstracts
 
 
@@ -212,8 +230,11 @@ def run(pairs: Iterable[tuple[Path, Path]] | None = None, nlp=None) -> Report:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m extract.evaluate", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m extract.evaluate",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("files", nargs="*", help="GOLD.jsonl ABSTRACTS.jsonl pairs")
     parser.add_argument("--details", action="store_true", help="list misses and false alarms")
     args = parser.parse_args(argv)

@@ -51,8 +51,11 @@ def merge_elaborated_hardware(doc: Doc, claims: list[Claim]) -> list[Claim]:
         dropped.add(id(general))
         if specific.value is None and general.value is not None:
             replaced[id(specific)] = replace(
-                specific, value=general.value, unit=general.unit,
-                value_norm=general.value_norm, unit_norm=general.unit_norm,
+                specific,
+                value=general.value,
+                unit=general.unit,
+                value_norm=general.value_norm,
+                unit_norm=general.unit_norm,
             )
     return [replaced.get(id(c), c) for c in claims if id(c) not in dropped]
 

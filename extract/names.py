@@ -25,15 +25,39 @@ _PROPOSAL = re.compile(
     r"construct|create|curate|open-source|contribute|offer|formulate|coin)[sd]?\b",
     re.IGNORECASE,
 )
-_NAMING = re.compile(r"\b(?:called|dubbed|named|termed|coined|namely|codenamed)\s+",
-                     re.IGNORECASE)
+_NAMING = re.compile(r"\b(?:called|dubbed|named|termed|coined|namely|codenamed)\s+", re.IGNORECASE)
 _DATASET_NOUNS = re.compile(
     r"^\W*(?:\w+\W+){0,6}?(?:dataset|benchmark|corpus|corpora|testbed|test suite|"
-    r"leaderboard|collection of|suite)\b", re.IGNORECASE)
+    r"leaderboard|collection of|suite)\b",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"[^\s,;:()\"“”]+")
 # Short words that look coined but are ordinary ("A", "I", "IT", "US").
-_NOT_NAMES = {"A", "I", "AN", "AND", "THE", "OF", "IN", "TO", "ON", "FOR", "WITH", "IT",
-              "US", "OUR", "WE", "AI", "ML", "NLP", "LLM", "LLMS", "SOTA", "API", "GPU"}
+_NOT_NAMES = {
+    "A",
+    "I",
+    "AN",
+    "AND",
+    "THE",
+    "OF",
+    "IN",
+    "TO",
+    "ON",
+    "FOR",
+    "WITH",
+    "IT",
+    "US",
+    "OUR",
+    "WE",
+    "AI",
+    "ML",
+    "NLP",
+    "LLM",
+    "LLMS",
+    "SOTA",
+    "API",
+    "GPU",
+}
 
 
 @dataclass(frozen=True)
@@ -82,8 +106,11 @@ def coined_names(title: str, text: str, abbreviations: list[Abbreviation]) -> li
         if not cue and not naming:
             continue
         cue_end = min(m.end() for m in (cue, naming) if m)
-        defined = [a for a in abbreviations
-                   if sentence_start + cue_end <= a.short_start < sentence_start + len(sentence)]
+        defined = [
+            a
+            for a in abbreviations
+            if sentence_start + cue_end <= a.short_start < sentence_start + len(sentence)
+        ]
         for abbreviation in defined[:1]:
             end = abbreviation.short_start + len(abbreviation.short)
             found.setdefault(abbreviation.short, _is_dataset_after(text, end + 1))

@@ -56,9 +56,7 @@ def is_number(token: Token) -> bool:
     return parse_number(token.text) is not None or bool(_MOE.match(token.text))
 
 
-def find_groups(
-    span: Span, units: UnitNormalizer, names: set[str] = NAME_ENTITIES
-) -> list[Group]:
+def find_groups(span: Span, units: UnitNormalizer, names: set[str] = NAME_ENTITIES) -> list[Group]:
     """Every number in ``span`` with the scale and unit words written right after it."""
     groups: list[Group] = []
     doc = span.doc
@@ -95,9 +93,12 @@ def _group_at(doc: Doc, i: int, limit: int, units: UnitNormalizer) -> Group:
         # the pattern stopped at the number: its unit may still follow ("accuracy of 85 %")
         limit = min(doc[i].sent.end, j + _UNIT_LOOKAHEAD)
     words_end = j
-    while words_end < limit and not is_number(doc[words_end]) and (
-        words_end < span_end or doc[words_end].ent_type_ not in UNIT_STOP_ENTITIES
-    ) and doc[words_end].text.lower() not in RANGE_CONNECTORS - {"-"}:
+    while (
+        words_end < limit
+        and not is_number(doc[words_end])
+        and (words_end < span_end or doc[words_end].ent_type_ not in UNIT_STOP_ENTITIES)
+        and doc[words_end].text.lower() not in RANGE_CONNECTORS - {"-"}
+    ):
         words_end += 1
     first = j
     while first < words_end and doc[first].text in _UNIT_LEAD:
@@ -214,12 +215,18 @@ class Normalizer:
             is_proposed = kind == "method" and (ent.text in proposed or name in proposed)
             if is_proposed and ent.text in long_forms:
                 start, end = long_forms[ent.text]
-            rows.append(Claim(
-                kind=kind, text=doc.text[start:end], start=start, end=end,
-                sentence=sentence_of(starts, doc.char_span(start, end, alignment_mode="expand").start),
-                name=name, proposed=is_proposed if kind == "method" else None,
-                rule=ent.ent_id_ or None,
-            ))
+            rows.append(
+                Claim(
+                    kind=kind,
+                    text=doc.text[start:end],
+                    start=start,
+                    end=end,
+                    sentence=sentence_of(starts, doc.char_span(start, end, alignment_mode="expand").start),
+                    name=name,
+                    proposed=is_proposed if kind == "method" else None,
+                    rule=ent.ent_id_ or None,
+                )
+            )
         return rows
 
     # ------------------------------------------------------------ results and sizes
@@ -268,16 +275,21 @@ class Normalizer:
 
     def _hardware(self, span: Span, rule: Rule, sentence: int) -> Claim:
         doc = span.doc
-        devices = [ent for ent in doc.ents if ent.label_ == "DEVICE"
-                   and ent.start >= span.start and ent.end <= span.end]
+        devices = [
+            ent
+            for ent in doc.ents
+            if ent.label_ == "DEVICE" and ent.start >= span.start and ent.end <= span.end
+        ]
         names = [self.rules[ent.ent_id_].name for ent in devices if ent.ent_id_ in self.rules]
         specific = [n for n in names if n not in ("GPU", "TPU")]
         name = (specific or names or [None])[0]
         count = None
         memory: Group | None = None
         for group in find_groups(span, self.units):
-            if group.unit and self.units.normalize(1.0, group.unit) and (
-                self.units.normalize(1.0, group.unit)[1] == "byte"
+            if (
+                group.unit
+                and self.units.normalize(1.0, group.unit)
+                and (self.units.normalize(1.0, group.unit)[1] == "byte")
             ):
                 memory = group
             elif count is None and group.scale == 1.0:
@@ -325,9 +337,7 @@ def model_name(doc: Doc, group: Group) -> str | None:
     i = group.start - 1
     if i >= 1 and doc[i].text in _HYPHENS and not doc[i].whitespace_ and not doc[i - 1].whitespace_:
         k = i - 1
-        while k > 0 and not doc[k - 1].whitespace_ and (
-            doc[k - 1].text in "-." or not doc[k - 1].is_punct
-        ):
+        while k > 0 and not doc[k - 1].whitespace_ and (doc[k - 1].text in "-." or not doc[k - 1].is_punct):
             k -= 1
         return doc[k:i].text
     k = i

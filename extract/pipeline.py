@@ -14,7 +14,6 @@ from extract.tokenize import customize_tokenizer
 from extract.units import is_written_number
 
 
-
 def build_nlp(rules: Sequence[str | os.PathLike] = (), use_env: bool = True) -> Language:
     """The full pipeline; ``rules`` are extra rule directories layered over the built-in ones."""
     nlp = spacy.blank("en")

@@ -61,6 +61,7 @@ class Paper:
     sources: list[str] = field(default_factory=list)
 
 
+DEFAULT_FIELDS = Fields()
 PAGE_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 CSV_SUFFIXES = (".csv", ".tsv")
@@ -250,7 +251,7 @@ def _record_from_mapping(source: str, obj: dict, fields: Fields) -> Record | Rej
 # ---------------------------------------------------------------- dispatch
 
 
-def read_file(path: Path, fields: Fields = Fields()) -> Iterator[Record | Rejected]:
+def read_file(path: Path, fields: Fields = DEFAULT_FIELDS) -> Iterator[Record | Rejected]:
     """Read one corpus file, choosing the reader by suffix (``.gz`` is looked through)."""
     suffix = _base_suffix(path)
     if suffix in PAGE_SUFFIXES:
@@ -266,7 +267,7 @@ def read_file(path: Path, fields: Fields = Fields()) -> Iterator[Record | Reject
         )
 
 
-def iter_records(paths: Iterable[Path], fields: Fields = Fields()) -> Iterator[Record | Rejected]:
+def iter_records(paths: Iterable[Path], fields: Fields = DEFAULT_FIELDS) -> Iterator[Record | Rejected]:
     """Every record of every file, in order."""
     for path in paths:
         yield from read_file(path, fields)
@@ -323,7 +324,7 @@ def _text_key(text: str) -> str:
 
 
 def read_papers(
-    inputs: Iterable[str | os.PathLike], fields: Fields = Fields()
+    inputs: Iterable[str | os.PathLike], fields: Fields = DEFAULT_FIELDS
 ) -> tuple[list[Paper], list[Rejected], int]:
     """Read and deduplicate a whole corpus in memory (the convenient small-corpus API).
 

@@ -24,8 +24,18 @@ RULES_ENV = "EXTRACT_RULES"
 UNITS_FILE = "units.txt"
 
 # Labels and the keys each may carry beyond the common ones.
-COMMON_KEYS = {"id", "label", "pattern", "aliases", "name", "example", "ignore_case",
-               "disabled", "priority", "note"}
+COMMON_KEYS = {
+    "id",
+    "label",
+    "pattern",
+    "aliases",
+    "name",
+    "example",
+    "ignore_case",
+    "disabled",
+    "priority",
+    "note",
+}
 LABEL_KEYS: dict[str, set[str]] = {
     # entity gazetteers (become doc.ents; context for claims)
     "DATASET": {"trim"},
@@ -43,19 +53,53 @@ LABEL_KEYS: dict[str, set[str]] = {
 }
 ENTITY_LABELS = ("DATASET", "METHOD", "METRIC", "DEVICE", "GENERIC")
 CLAIM_LABELS = ("MODEL_SIZE", "HARDWARE", "RESULT")
-KIND_OF_LABEL = {"MODEL_SIZE": "model_size", "HARDWARE": "hardware", "RESULT": "result",
-                 "DATASET": "dataset", "METHOD": "method"}
+KIND_OF_LABEL = {
+    "MODEL_SIZE": "model_size",
+    "HARDWARE": "hardware",
+    "RESULT": "result",
+    "DATASET": "dataset",
+    "METHOD": "method",
+}
 DEFAULT_PRIORITY = {"HARDWARE": 30, "MODEL_SIZE": 20, "RESULT": 10, "GENERIC": 10}
 QUALIFIERS = {"=", "~", "<", "<=", ">", ">="}
 DIRECTIONS = {"higher", "lower"}
 METHOD_TYPES = {"model", "method", "optimizer", "system"}
 MACRO_PREFIX = "@"
 # Token-pattern keys spaCy's Matcher understands (checked before spaCy sees the pattern).
-TOKEN_KEYS = {"ORTH", "TEXT", "LOWER", "NORM", "LENGTH", "IS_ALPHA", "IS_ASCII", "IS_DIGIT",
-              "IS_LOWER", "IS_UPPER", "IS_TITLE", "IS_PUNCT", "IS_SPACE", "IS_STOP",
-              "IS_SENT_START", "LIKE_NUM", "LIKE_URL", "LIKE_EMAIL", "SPACY", "SHAPE",
-              "PREFIX", "SUFFIX", "ENT_TYPE", "ENT_IOB", "ENT_ID", "OP", "POS", "TAG",
-              "LEMMA", "MORPH", "DEP", "_"}
+TOKEN_KEYS = {
+    "ORTH",
+    "TEXT",
+    "LOWER",
+    "NORM",
+    "LENGTH",
+    "IS_ALPHA",
+    "IS_ASCII",
+    "IS_DIGIT",
+    "IS_LOWER",
+    "IS_UPPER",
+    "IS_TITLE",
+    "IS_PUNCT",
+    "IS_SPACE",
+    "IS_STOP",
+    "IS_SENT_START",
+    "LIKE_NUM",
+    "LIKE_URL",
+    "LIKE_EMAIL",
+    "SPACY",
+    "SHAPE",
+    "PREFIX",
+    "SUFFIX",
+    "ENT_TYPE",
+    "ENT_IOB",
+    "ENT_ID",
+    "OP",
+    "POS",
+    "TAG",
+    "LEMMA",
+    "MORPH",
+    "DEP",
+    "_",
+}
 
 
 @dataclass(frozen=True)
@@ -240,9 +284,7 @@ def _check_pattern_shape(pattern: Any, label: str, where: str) -> list[str]:
 
 def _check_values(obj: dict[str, Any], label: str, where: str) -> list[str]:
     problems = []
-    checks = [
-        ("direction", DIRECTIONS), ("type", METHOD_TYPES), ("qualifier", QUALIFIERS)
-    ]
+    checks = [("direction", DIRECTIONS), ("type", METHOD_TYPES), ("qualifier", QUALIFIERS)]
     for key, allowed in checks:
         if key in obj and obj[key] not in allowed:
             problems.append(f"{where}: '{key}' must be one of {', '.join(sorted(allowed))}")
@@ -253,9 +295,7 @@ def _check_values(obj: dict[str, Any], label: str, where: str) -> list[str]:
     for key in ("ignore_case", "disabled", "reject"):
         if key in obj and not isinstance(obj[key], bool):
             problems.append(f"{where}: '{key}' must be true or false")
-    if "trim" in obj and not (
-        isinstance(obj["trim"], list) and all(isinstance(w, str) for w in obj["trim"])
-    ):
+    if "trim" in obj and not (isinstance(obj["trim"], list) and all(isinstance(w, str) for w in obj["trim"])):
         problems.append(f"{where}: 'trim' must be a list of words")
     if "priority" in obj and not isinstance(obj["priority"], int):
         problems.append(f"{where}: 'priority' must be an integer")
@@ -266,8 +306,18 @@ def _check_values(obj: dict[str, Any], label: str, where: str) -> list[str]:
 
 def _make_rule(obj: dict[str, Any], path: Path, line: int) -> Rule:
     label = obj.get("label", "")
-    core = {"id", "label", "pattern", "aliases", "name", "example", "ignore_case",
-            "priority", "disabled", "note"}
+    core = {
+        "id",
+        "label",
+        "pattern",
+        "aliases",
+        "name",
+        "example",
+        "ignore_case",
+        "priority",
+        "disabled",
+        "note",
+    }
     return Rule(
         id=obj["id"],
         label=label,

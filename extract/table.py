@@ -26,12 +26,29 @@ CLAIM_COLUMNS = ["paper_id"] + [f.name for f in fields(Claim)]
 PAPER_COLUMNS = ["paper_id", "title", "sources", "n_claims", "status", "error"]
 SUFFIXES = (".csv", ".jsonl", ".parquet")
 _DTYPES = {
-    "paper_id": "string", "kind": "string", "text": "string", "start": "int64",
-    "end": "int64", "sentence": "int64", "name": "string", "value": "float64",
-    "unit": "string", "value_norm": "float64", "unit_norm": "string",
-    "qualifier": "string", "count": "Int64", "metric": "string", "dataset": "string",
-    "method": "string", "model": "string", "proposed": "boolean", "rule": "string",
-    "title": "string", "sources": "string", "n_claims": "int64", "status": "string",
+    "paper_id": "string",
+    "kind": "string",
+    "text": "string",
+    "start": "int64",
+    "end": "int64",
+    "sentence": "int64",
+    "name": "string",
+    "value": "float64",
+    "unit": "string",
+    "value_norm": "float64",
+    "unit_norm": "string",
+    "qualifier": "string",
+    "count": "Int64",
+    "metric": "string",
+    "dataset": "string",
+    "method": "string",
+    "model": "string",
+    "proposed": "boolean",
+    "rule": "string",
+    "title": "string",
+    "sources": "string",
+    "n_claims": "int64",
+    "status": "string",
     "error": "string",
 }
 
@@ -74,8 +91,8 @@ class TableWriter:
         self._wrote_header = False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = None if self.format == "parquet" else open(
-                self.tmp, "w", encoding="utf-8", newline=""
+            self._handle = (
+                None if self.format == "parquet" else open(self.tmp, "w", encoding="utf-8", newline="")
             )
         except OSError as exc:
             raise OutputError(f"{self.path}: cannot write output ({exc.strerror})") from exc
@@ -83,8 +100,13 @@ class TableWriter:
     def write(self, df: pd.DataFrame) -> None:
         df = df[self.columns]
         if self.format == "csv":
-            df.to_csv(self._handle, header=not self._wrote_header, index=False,
-                      quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+            df.to_csv(
+                self._handle,
+                header=not self._wrote_header,
+                index=False,
+                quoting=csv.QUOTE_MINIMAL,
+                lineterminator="\n",
+            )
         elif self.format == "jsonl":
             for record in df.to_dict("records"):
                 self._handle.write(json.dumps(_plain(record), ensure_ascii=False) + "\n")

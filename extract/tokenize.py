@@ -99,10 +99,40 @@ _GLUED_AFTER_INFIX = re.compile(
 
 
 # Abbreviations whose period must not end a sentence.
-ABBREVIATIONS = ("al.", "Fig.", "Figs.", "fig.", "Eq.", "Eqs.", "eq.", "approx.", "resp.",
-                 "U.S.", "cf.", "Sec.", "Tab.", "No.", "Ref.", "Refs.", "Dr.", "Prof.", "St.",
-                 "Inc.", "Corp.", "Ltd.", "Co.", "Jr.", "esp.", "incl.", "w.r.t.", "a.k.a.",
-                 "i.i.d.", "s.t.", "viz.", "ca.")
+ABBREVIATIONS = (
+    "al.",
+    "Fig.",
+    "Figs.",
+    "fig.",
+    "Eq.",
+    "Eqs.",
+    "eq.",
+    "approx.",
+    "resp.",
+    "U.S.",
+    "cf.",
+    "Sec.",
+    "Tab.",
+    "No.",
+    "Ref.",
+    "Refs.",
+    "Dr.",
+    "Prof.",
+    "St.",
+    "Inc.",
+    "Corp.",
+    "Ltd.",
+    "Co.",
+    "Jr.",
+    "esp.",
+    "incl.",
+    "w.r.t.",
+    "a.k.a.",
+    "i.i.d.",
+    "s.t.",
+    "viz.",
+    "ca.",
+)
 
 
 class MLTokenizer:

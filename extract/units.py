@@ -17,33 +17,89 @@ import pint
 
 # Scale words and suffixes are numbers, never units ("7B" is 7e9, not 7 bytes).
 SCALES: dict[str, float] = {
-    "K": 1e3, "k": 1e3, "thousand": 1e3,
-    "M": 1e6, "m": 1e6, "million": 1e6, "mn": 1e6,
-    "B": 1e9, "b": 1e9, "bn": 1e9, "billion": 1e9,
-    "T": 1e12, "t": 1e12, "trillion": 1e12,
+    "K": 1e3,
+    "k": 1e3,
+    "thousand": 1e3,
+    "M": 1e6,
+    "m": 1e6,
+    "million": 1e6,
+    "mn": 1e6,
+    "B": 1e9,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "T": 1e12,
+    "t": 1e12,
+    "trillion": 1e12,
     "hundred": 1e2,
 }
 CARDINALS: dict[str, float] = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "thousand": 1000,
 }
 # Words that stand for a number in context ("a single GPU", "twice as fast").
 WORD_NUMBERS: dict[str, float] = {
     **CARDINALS,
-    "zero": 0, "half": 0.5, "single": 1, "dozen": 12, "dozens": 12, "twice": 2, "thrice": 3,
-    "double": 2, "triple": 3, "quadruple": 4, "hundreds": 100, "thousands": 1000,
+    "zero": 0,
+    "half": 0.5,
+    "single": 1,
+    "dozen": 12,
+    "dozens": 12,
+    "twice": 2,
+    "thrice": 3,
+    "double": 2,
+    "triple": 3,
+    "quadruple": 4,
+    "hundreds": 100,
+    "thousands": 1000,
 }
 # Spaces that may sit inside a number ("10 000", thin and no-break spaces).
 _NUMBER_SPACES = str.maketrans("", "", " \u00a0\u2009\u202f\u2007,")
 _POWER = re.compile(r"^(?P<base>\d+(?:\.\d+)?)\^\{?(?P<exp>[+-]?\d+)\}?$")
 _PLAIN = re.compile(r"^[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
 # Written forms that pint's parser cannot read, mapped to registry names.
-_SURFACE_UNITS = {"%": "percent", "\\%": "percent", "percent": "percent", "×": "x", "X": "x",
-                  "$\\times$": "x", "\\times": "x", "\\times$": "x", "$\\times": "x",
-                  "$": "usd", "-fold": "x", "‰": "percent", "G": "GB"}
+_SURFACE_UNITS = {
+    "%": "percent",
+    "\\%": "percent",
+    "percent": "percent",
+    "×": "x",
+    "X": "x",
+    "$\\times$": "x",
+    "\\times": "x",
+    "\\times$": "x",
+    "$\\times": "x",
+    "$": "usd",
+    "-fold": "x",
+    "‰": "percent",
+    "G": "GB",
+}
 
 # What a unit name can look like; anything else never reaches pint's expression parser.
 _UNIT_SHAPE = re.compile(r"^[^\W\d]\w*(?:/[^\W\d]\w*)?$")

@@ -37,8 +37,10 @@ def test_case(nlp, kind, case):
     doc = nlp(case["text"])
     found = [c for c in doc._.claims if c.kind == kind]
     got = [{key: getattr(c, key) for key in exp} for c, exp in zip(found, case["expected"])]
-    summary = [{k: getattr(c, k) for k in ("text", "name", "value_norm", "unit_norm",
-                                             "count", "qualifier")} for c in found]
+    summary = [
+        {k: getattr(c, k) for k in ("text", "name", "value_norm", "unit_norm", "count", "qualifier")}
+        for c in found
+    ]
     assert len(found) == len(case["expected"]), f"{case.get('note')}\ngot: {summary}"
     for exp, actual in zip(case["expected"], got):
         mismatched = {k: (v, actual[k]) for k, v in exp.items() if not _same(v, actual[k])}

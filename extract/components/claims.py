@@ -45,8 +45,7 @@ def _rejected(match: tuple[Rule, int, int], rejects: list[tuple[Rule, int, int]]
     """A reject rule vetoes overlapping claims of its own label that are not longer than it."""
     rule, start, end = match
     return any(
-        r.label == rule.label and s < end and start < e and end - start <= e - s
-        for r, s, e in rejects
+        r.label == rule.label and s < end and start < e and end - start <= e - s for r, s, e in rejects
     )
 
 

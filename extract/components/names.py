@@ -30,33 +30,28 @@ class NameFinder:
 
     def __call__(self, doc: Doc) -> Doc:
         abbreviations = find_abbreviations(doc.text)
-        generic = generic_short_forms(abbreviations) | {
-            e.text for e in doc.ents if e.label_ == "GENERIC"
-        }
+        generic = generic_short_forms(abbreviations) | {e.text for e in doc.ents if e.label_ == "GENERIC"}
         known = {e.text: e.label_ for e in doc.ents}
         coined = [
-            c for c in coined_names(doc._.title or "", doc.text, abbreviations)
+            c
+            for c in coined_names(doc._.title or "", doc.text, abbreviations)
             if c.text not in generic and known.get(c.text) not in ("DATASET", "METRIC", "DEVICE")
         ]
         new_ents = []
         for name in coined:
-            label, rule = ("DATASET", PROPOSED_DATASET) if name.is_dataset else ("METHOD",
-                                                                                PROPOSED_METHOD)
+            label, rule = ("DATASET", PROPOSED_DATASET) if name.is_dataset else ("METHOD", PROPOSED_METHOD)
             for match in re.finditer(rf"(?<![\w-]){re.escape(name.text)}(?![\w-])", doc.text):
-                span = doc.char_span(match.start(), match.end(), label=label,
-                                     alignment_mode="strict")
+                span = doc.char_span(match.start(), match.end(), label=label, alignment_mode="strict")
                 if span is not None:
                     new_ents.append(Span(doc, span.start, span.end, label=label, span_id=rule))
         kept = [
-            e for e in doc.ents
-            if not (e.ent_id_.startswith(SHAPE_RULE_PREFIX) and e.text in generic)
-            and e.label_ != "GENERIC"
+            e
+            for e in doc.ents
+            if not (e.ent_id_.startswith(SHAPE_RULE_PREFIX) and e.text in generic) and e.label_ != "GENERIC"
         ]
         doc.ents = filter_spans(new_ents + kept)  # longest first; ties keep the coined name
         doc._.proposed = [c.text for c in coined if not c.is_dataset]
-        doc._.long_forms = {
-            a.short: (a.long_start, a.long_start + len(a.long)) for a in abbreviations
-        }
+        doc._.long_forms = {a.short: (a.long_start, a.long_start + len(a.long)) for a in abbreviations}
         return doc
 
 

@@ -26,7 +26,5 @@ class ClaimNormalizer:
 
 
 @Language.factory("ml_normalize", default_config={"rules": [], "use_env": True})
-def make_claim_normalizer(
-    nlp: Language, name: str, rules: list[str], use_env: bool
-) -> ClaimNormalizer:
+def make_claim_normalizer(nlp: Language, name: str, rules: list[str], use_env: bool) -> ClaimNormalizer:
     return ClaimNormalizer(cached_rules(tuple(rules), use_env))

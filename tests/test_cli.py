@@ -1,0 +1,50 @@
+"""The command line, run as a user would: a subprocess from a fresh interpreter."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from extract.table import CLAIM_COLUMNS, PAPER_COLUMNS
+
+from .conftest import SEEDS
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "extract", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_batch_over_the_seed_pages(tmp_path, suffix):
+    out = tmp_path / f"claims{suffix}"
+    papers = tmp_path / f"papers{suffix}"
+    done = run_cli("batch", str(SEEDS), "-o", str(out), "--papers", str(papers))
+    assert done.returncode == 0, done.stderr
+    assert "634 records read, 549 papers" in done.stderr
+    assert "85 duplicates, 0 rejected" in done.stderr
+    assert "Traceback" not in done.stderr
+    read = pd.read_csv if suffix == ".csv" else pd.read_parquet
+    assert list(read(out).columns) == CLAIM_COLUMNS
+    assert list(read(papers).columns) == PAPER_COLUMNS
+    assert len(read(papers)) == 549
+    assert (tmp_path / "claims.rejects.jsonl").exists()
+
+
+def test_glob_input_and_default_papers_path(tmp_path):
+    out = tmp_path / "c.jsonl"
+    done = run_cli("batch", str(SEEDS / "000_*.txt"), "-o", str(out), "-q")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "c.papers.jsonl").exists()
+    assert "39 records read" in done.stderr
+
+
+def test_missing_input_is_one_line_and_exit_2(tmp_path):
+    done = run_cli("batch", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "c.csv"))
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"extract: error: {tmp_path / 'nope.jsonl'}: no such file or directory"
+    assert not (tmp_path / "c.csv").exists()

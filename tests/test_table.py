@@ -1,0 +1,89 @@
+"""The claims/papers tables over the seed corpus: contract columns, offsets, writers."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from extract.read import read_papers
+from extract.table import CLAIM_COLUMNS, PAPER_COLUMNS, write_table
+
+from .conftest import SEEDS
+
+CONTRACT = [
+    "paper_id",
+    "kind",
+    "text",
+    "start",
+    "end",
+    "sentence",
+    "name",
+    "value",
+    "unit",
+    "value_norm",
+    "unit_norm",
+    "qualifier",
+    "count",
+    "metric",
+    "dataset",
+    "method",
+    "model",
+    "proposed",
+    "rule",
+]
+
+
+def test_claims_table_has_the_contract_columns_in_order(seed_tables):
+    assert list(seed_tables.claims.columns[: len(CONTRACT)]) == CONTRACT
+    assert CLAIM_COLUMNS[: len(CONTRACT)] == CONTRACT
+    assert list(seed_tables.papers.columns) == PAPER_COLUMNS
+
+
+def test_every_span_is_the_abstract_slice(seed_tables):
+    papers, _, _ = read_papers([SEEDS])
+    abstracts = {p.paper_id: p.abstract for p in papers}
+    claims = seed_tables.claims
+    assert len(claims) > 1000
+    bad = [
+        (row.paper_id, row.text)
+        for row in claims.itertuples()
+        if abstracts[row.paper_id][row.start : row.end] != row.text
+    ]
+    assert bad == []
+
+
+def test_every_kind_is_found_and_values_are_finite(seed_tables):
+    claims = seed_tables.claims
+    assert set(claims["kind"]) == {"method", "model_size", "dataset", "hardware", "result"}
+    assert all(math.isfinite(v) for v in claims["value_norm"].dropna())
+    assert set(claims["qualifier"].dropna()) <= {"=", "~", "<", "<=", ">", ">="}
+
+
+def test_papers_table_accounts_for_every_paper(seed_tables):
+    papers = seed_tables.papers
+    assert len(papers) == 549 and papers["paper_id"].is_unique
+    assert set(papers["status"]) <= {"ok", "empty"}
+    counts = seed_tables.claims.groupby("paper_id").size()
+    assert (
+        papers.set_index("paper_id")["n_claims"]
+        == counts.reindex(papers["paper_id"]).fillna(0).astype(int).values
+    ).all()
+    assert seed_tables.summary.balanced()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_writers_round_trip(tmp_path, seed_tables, suffix):
+    path = tmp_path / f"claims{suffix}"
+    write_table(seed_tables.claims, path)
+    if suffix == ".csv":
+        back = pd.read_csv(path)
+    elif suffix == ".jsonl":
+        back = pd.read_json(path, lines=True)
+    else:
+        back = pd.read_parquet(path)
+    assert list(back.columns) == CLAIM_COLUMNS
+    assert len(back) == len(seed_tables.claims)
+    assert back["text"].tolist() == seed_tables.claims["text"].tolist()
+    assert not list(tmp_path.glob(".*.tmp"))  # written atomically, nothing left behind
