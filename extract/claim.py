@@ -34,3 +34,4 @@ class Claim:
     model: str | None = None
     proposed: bool | None = None
     rule: str | None = None
+    baseline: str | None = None  # beyond the contract: the method a result is compared with

@@ -77,10 +77,36 @@ class Report:
         return "\n".join(lines)
 
 
-def name_key(name: str) -> str:
-    """Case, spacing, hyphens and plural 's' folded: 'Llama-2' ~ 'llama 2', 'ViTs' ~ 'ViT'."""
+def _fold(name: str) -> str:
     key = re.sub(r"[^0-9a-z.+]", "", name.casefold())
     return key[:-1] if len(key) > 3 and key.endswith("s") else key
+
+
+def _canonical_keys() -> dict[str, str]:
+    """Every alias of a known dataset or method → its canonical name (from the rule files),
+    so "WMT'14 English-German" and "WMT'14 En-De" compare equal, as a query would."""
+    from extract.rules import cached_rules
+
+    keys: dict[str, str] = {}
+    for rule in cached_rules(use_env=False).by_label("DATASET", "METHOD"):
+        if not rule.name:
+            continue
+        for surface in (rule.name, rule.pattern, *rule.aliases):
+            if isinstance(surface, str):
+                keys.setdefault(_fold(surface), _fold(rule.name))
+    return keys
+
+
+_CANONICAL: dict[str, str] = {}
+
+
+def name_key(name: str) -> str:
+    """Case, spacing, hyphens and plural 's' folded, aliases mapped to their canonical name:
+    'Llama-2' ~ 'llama 2', 'ViTs' ~ 'ViT', 'MS-COCO' ~ 'COCO'."""
+    if not _CANONICAL:
+        _CANONICAL.update(_canonical_keys())
+    key = _fold(name)
+    return _CANONICAL.get(key, key)
 
 
 def _entries(items: Iterable) -> tuple[list, list]:

@@ -1,15 +1,20 @@
-"""Attach context to claims: the model a size belongs to, and merged hardware mentions.
+"""Attach context to claims: what each result measures, on which dataset, by which method
+and model, against which baseline; the model a size belongs to; merged hardware mentions.
 
-All functions are pure: they take the Doc and its claims and return new claim lists.
+All functions are pure: they take the Doc (its entities and sentences) and claims and
+return new claim lists. Context comes from the claim's sentence; the previous sentence is
+used only when the sentence points back to it ("it", "our model", "respectively").
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+import re
+from dataclasses import dataclass, replace
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from extract.claim import Claim
+from extract.normalize import sentence_index, sentence_of
 
 DEVICE_CLASSES = {"GPU", "TPU"}
 _COORDINATION = {",", "and", "or", "/", "&"}
@@ -60,7 +65,190 @@ def merge_elaborated_hardware(doc: Doc, claims: list[Claim]) -> list[Claim]:
     return [replaced.get(id(c), c) for c in claims if id(c) not in dropped]
 
 
-def link_claims(doc: Doc, claims: list[Claim]) -> list[Claim]:
+@dataclass(frozen=True)
+class Mention:
+    """A named entity of the doc with its canonical name (token offsets)."""
+
+    label: str
+    name: str
+    start: int
+    end: int
+    sentence: int
+    is_model: bool
+
+
+_BACK_REFERENCE = re.compile(
+    r"\b(?:it|its|this|these|they|their|our (?:model|method|approach|framework|system)s?|"
+    r"the (?:model|method|approach)|respectively)\b",
+    re.IGNORECASE,
+)
+_WE = re.compile(r"\b(?:we|our|ours)\b", re.IGNORECASE)
+_BASELINE_CUES = {
+    "outperforms",
+    "outperforming",
+    "outperform",
+    "outperformed",
+    "surpasses",
+    "surpassing",
+    "surpass",
+    "beats",
+    "beating",
+    "exceeds",
+    "exceeding",
+    "over",
+    "than",
+    "versus",
+    "vs",
+    "vs.",
+    "against",
+    "compared",
+    "relative",
+}
+
+
+def mentions(doc: Doc, names: dict[str, str], models: set[str]) -> list[Mention]:
+    """METRIC / DATASET / METHOD entities; ``names`` maps rule ids to canonical names."""
+    starts = sentence_index(doc)
+    found = []
+    for ent in doc.ents:
+        if ent.label_ not in ("METRIC", "DATASET", "METHOD"):
+            continue
+        name = names.get(ent.ent_id_) or ent.text
+        found.append(
+            Mention(
+                ent.label_, name, ent.start, ent.end, sentence_of(starts, ent.start), ent.ent_id_ in models
+            )
+        )
+    return found
+
+
+def link_results(doc: Doc, claims: list[Claim], found: list[Mention], proposed: list[str]) -> list[Claim]:
+    """Fill metric, dataset, method, model and baseline of every result row."""
+    sentences = list(doc.sents)
+    by_sentence: dict[int, list[Mention]] = {}
+    for mention in found:
+        by_sentence.setdefault(mention.sentence, []).append(mention)
+    results = [c for c in claims if c.kind == "result"]
+    respectively = _respectively_pairs(doc, results, by_sentence)
+    out = []
+    for claim in claims:
+        if claim.kind not in ("result", "model_size"):
+            out.append(claim)
+            continue
+        token = doc.char_span(claim.start, claim.end, alignment_mode="expand")
+        here = by_sentence.get(claim.sentence, [])
+        text = sentences[claim.sentence].text if claim.sentence < len(sentences) else ""
+        previous = by_sentence.get(claim.sentence - 1, []) if _BACK_REFERENCE.search(text) else []
+        if claim.kind == "model_size":
+            out.append(
+                replace(
+                    claim,
+                    model=claim.name or _nearest(here, token, "METHOD", True),
+                    method=_method(here, token, text, proposed),
+                )
+            )
+            continue
+        paired = respectively.get(id(claim), {})
+        dataset = (
+            paired.get("DATASET") or _nearest(here, token, "DATASET") or _nearest(previous, token, "DATASET")
+        )
+        metric = paired.get("METRIC") or _nearest(here, token, "METRIC", after_bonus=True)
+        out.append(
+            replace(
+                claim,
+                metric=metric,
+                dataset=dataset,
+                method=_method(here, token, text, proposed) or _method(previous, token, "", proposed),
+                model=_nearest(here, token, "METHOD", models_only=True)
+                or _model_size_name(claims, claim.sentence),
+                baseline=_baseline(doc, here, token),
+            )
+        )
+    return out
+
+
+def _distance(mention: Mention, span: Span) -> int:
+    if mention.end <= span.start:
+        return span.start - mention.end
+    if mention.start >= span.end:
+        return mention.start - span.end
+    return 0
+
+
+def _nearest(
+    mentions_: list[Mention],
+    span: Span,
+    label: str,
+    models_only: bool = False,
+    after_bonus: bool = False,
+) -> str | None:
+    """The closest mention of ``label``; a metric written right after a number wins."""
+    candidates = [m for m in mentions_ if m.label == label and (m.is_model or not models_only)]
+    if not candidates:
+        return None
+
+    def cost(m: Mention) -> float:
+        d = _distance(m, span)
+        return d - 1.5 if after_bonus and m.start >= span.end and d <= 2 else d
+
+    return min(candidates, key=cost).name
+
+
+def _method(mentions_: list[Mention], span: Span, text: str, proposed: list[str]) -> str | None:
+    """The paper's own method when the sentence names it or speaks as 'we/our'; else the
+    nearest method named before the number (the sentence's subject)."""
+    names = [m for m in mentions_ if m.label == "METHOD"]
+    own = [m.name for m in names if m.name in proposed]
+    if own:
+        return own[0]
+    if proposed and _WE.search(text):
+        return proposed[0]
+    before = [m for m in names if m.end <= span.start]
+    return before[-1].name if before else None
+
+
+def _baseline(doc: Doc, mentions_: list[Mention], span: Span) -> str | None:
+    """'outperforms LoRA by 3%', 'over GPT-4', '2x faster than FlashAttention'."""
+    sentence = doc[span.start].sent
+    cue = next((t.i for t in sentence if t.lower_ in _BASELINE_CUES), None)
+    if cue is None:
+        return None
+    after = [m for m in mentions_ if m.label == "METHOD" and m.start > cue]
+    return after[0].name if after else None
+
+
+def _model_size_name(claims: list[Claim], sentence: int) -> str | None:
+    return next(
+        (c.name for c in claims if c.kind == "model_size" and c.sentence == sentence and c.name), None
+    )
+
+
+def _respectively_pairs(doc, results, by_sentence) -> dict[int, dict[str, str]]:
+    """'on A, B and C ... 14%, 7% and 9% respectively' pairs values with names in order."""
+    pairs: dict[int, dict[str, str]] = {}
+    sentences = list(doc.sents)
+    for index, sentence in enumerate(sentences):
+        if "respectively" not in sentence.text.lower():
+            continue
+        values = [c for c in results if c.sentence == index]
+        for label in ("DATASET", "METRIC"):
+            names = [m.name for m in by_sentence.get(index, []) if m.label == label]
+            names = list(dict.fromkeys(names))
+            if len(names) > 1 and len(names) == len(values):
+                for claim, name in zip(values, names):
+                    pairs.setdefault(id(claim), {})[label] = name
+    return pairs
+
+
+def link_claims(
+    doc: Doc,
+    claims: list[Claim],
+    names: dict[str, str] | None = None,
+    models: set[str] | None = None,
+    proposed: list[str] | None = None,
+) -> list[Claim]:
     """Every linking step, in order."""
     claims = merge_elaborated_hardware(doc, claims)
-    return inherit_model_names(doc, claims)
+    claims = inherit_model_names(doc, claims)
+    found = mentions(doc, names or {}, models or set())
+    return link_results(doc, claims, found, proposed or [])

@@ -22,7 +22,8 @@ _TITLE_PREFIX = re.compile(r"^\s*([^:?!]{1,60}?)\s*:\s")
 _PROPOSAL = re.compile(
     r"\b(?:we|this (?:paper|work|study|report)|here,? we|our work)\s+(?:\w+\s+){0,2}?"
     r"(?:propose|introduce|present|develop|design|build|release|describe|devise|unveil|"
-    r"construct|create|curate|open-source|contribute|offer|formulate|coin)[sd]?\b",
+    r"construct|create|curate|open-source|contribute|offer|formulate|coin)[sd]?\b"
+    r"|\bour (?:proposed|new|novel)\b|\bwe (?:call|name|term|dub)\b",
     re.IGNORECASE,
 )
 _NAMING = re.compile(r"\b(?:called|dubbed|named|termed|coined|namely|codenamed)\s+", re.IGNORECASE)
@@ -32,6 +33,9 @@ _DATASET_NOUNS = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\s,;:()\"“”]+")
+_PARENTHESIZED = re.compile(r"\(([A-Za-z][\w.+-]{1,30})\)")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_VERSION = re.compile(r"^v?\d+(?:\.\d+)+$")
 # Short words that look coined but are ordinary ("A", "I", "IT", "US").
 _NOT_NAMES = {
     "A",
@@ -71,6 +75,8 @@ def looks_coined(word: str) -> bool:
     word = word.strip(".,;:")
     if not _COINED.match(word) or word.upper() in _NOT_NAMES or not any(c.isalpha() for c in word):
         return False
+    if _YEAR.search(word):
+        return False  # "SemEval-2024" names an event
     if re.fullmatch(r"[0-9.\-]+[A-Za-z]?", word):
         return False
     parts = word.split("-")
@@ -91,15 +97,34 @@ def title_name(title: str) -> str | None:
         return prefix
     if len(words) <= 3 and any(looks_coined(w) for w in words):
         return prefix
+    if len(words) == 2 and words[0][:1].isupper() and _VERSION.match(words[1]):
+        return prefix  # "Yuan 1.0"
     return None
 
 
-def coined_names(title: str, text: str, abbreviations: list[Abbreviation]) -> list[CoinedName]:
-    """Names the paper introduces, in the form the abstract writes them."""
+def find_name(name: str, text: str) -> re.Match | None:
+    """Where ``name`` stands in ``text``, spaces and hyphens interchangeable, any case
+    ("Liger Kernel" ~ "Liger-Kernel", "Small-Text" ~ "small-text")."""
+    parts = [re.escape(p) for p in re.split(r"[\s-]+", name) if p]
+    pattern = r"[\s-]".join(parts)
+    return re.search(rf"(?<![\w/.]){pattern}(?![\w]|-\w)", text, re.IGNORECASE)
+
+
+def coined_names(
+    title: str, text: str, abbreviations: list[Abbreviation], known: frozenset[str] = frozenset()
+) -> list[CoinedName]:
+    """Names the paper introduces, in the form the abstract writes them.
+
+    ``known`` are names the gazetteers already know: a proposal sentence that mentions one
+    ("a family of ResNet architectures, ResNet-RS") is introducing something else.
+    """
     found: dict[str, bool] = {}
     named = title_name(title)
-    if named and named in text:
-        found[named] = _is_dataset_after(text, text.index(named) + len(named))
+    where = find_name(named, text) if named else None
+    if where:
+        colon = title.index(":")
+        found[where.group()] = _is_dataset_after(title, colon + 1) or _is_dataset_after(
+            text, where.end())
     for sentence_start, sentence in _sentences(text):
         cue = _PROPOSAL.search(sentence)
         naming = _NAMING.search(sentence)
@@ -117,11 +142,16 @@ def coined_names(title: str, text: str, abbreviations: list[Abbreviation]) -> li
         if defined:
             continue
         window = sentence[cue_end:]
-        for match in list(_WORD.finditer(window))[:8]:
-            word = match.group().rstrip(".,;:")
-            if looks_coined(word):
-                end = sentence_start + cue_end + match.start() + len(word)
-                found.setdefault(word, _is_dataset_after(text, end))
+        words = list(_WORD.finditer(window))[:12]
+        limit = words[-1].end() if words else 0
+        defined_here = [m for m in _PARENTHESIZED.finditer(window[: limit + 40])
+                        if looks_coined(m.group(1)) and m.group(1) not in known]
+        candidates = [(m.group(1), m.end()) for m in defined_here] + [
+            (m.group().rstrip(".,;:"), m.end()) for m in words
+        ]
+        for word, end in candidates:
+            if looks_coined(word) and word not in known:
+                found.setdefault(word, _is_dataset_after(text, sentence_start + cue_end + end))
                 break
     return [CoinedName(name, is_dataset) for name, is_dataset in found.items()]
 

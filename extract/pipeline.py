@@ -26,5 +26,5 @@ def build_nlp(rules: Sequence[str | os.PathLike] = (), use_env: bool = True) -> 
     nlp.add_pipe("ml_names")
     nlp.add_pipe("ml_claims", config=config)
     nlp.add_pipe("ml_normalize", config=config)
-    nlp.add_pipe("ml_link")
+    nlp.add_pipe("ml_link", config=config)
     return nlp

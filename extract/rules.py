@@ -38,8 +38,8 @@ COMMON_KEYS = {
 }
 LABEL_KEYS: dict[str, set[str]] = {
     # entity gazetteers (become doc.ents; context for claims)
-    "DATASET": {"trim"},
-    "METHOD": {"type", "trim"},
+    "DATASET": {"trim", "span"},
+    "METHOD": {"type", "trim", "span"},
     "METRIC": {"direction"},
     "DEVICE": set(),
     "GENERIC": set(),
@@ -297,6 +297,11 @@ def _check_values(obj: dict[str, Any], label: str, where: str) -> list[str]:
             problems.append(f"{where}: '{key}' must be true or false")
     if "trim" in obj and not (isinstance(obj["trim"], list) and all(isinstance(w, str) for w in obj["trim"])):
         problems.append(f"{where}: 'trim' must be a list of words")
+    if "span" in obj and not (
+        isinstance(obj["span"], list) and len(obj["span"]) == 2
+        and all(v is None or isinstance(v, int) for v in obj["span"])
+    ):
+        problems.append(f"{where}: 'span' must be [start, end] token offsets in the match")
     if "priority" in obj and not isinstance(obj["priority"], int):
         problems.append(f"{where}: 'priority' must be an integer")
     if label == "MACRO" and not isinstance(obj.get("name"), str):

@@ -37,6 +37,9 @@ _LATEX_SUFFIXES = [r"\$?\\times\$?", r"\\%", r"\$"]
 _PERIOD_AFTER_UNIT = [r"(?<=[0-9][A-Za-z×%])\.", r"(?<=[A-Za-z0-9])\.$"]
 # Infixes: "8×A100"/"8xA100" (count × device) and "Name-7B" (hyphen before a glued size).
 _ML_INFIXES = [
+    r"~",  # LaTeX's non-breaking space glues words: "Prompts~(SHIP)"
+    r"(?<=[\w~])\((?=\w)",
+    r"(?<=[A-Za-z])--(?=[A-Za-z])",
     r"(?<=[0-9])-{2,}(?=[0-9])",
     r"(?<=[0-9%])/(?=[0-9$])",
     r"(?<=\d)(?:[x×]|times)(?=[A-Z])",

@@ -25,7 +25,11 @@ class EntityTagger:
 
 
 def _trim(doc: Doc, rule: Rule, start: int, end: int) -> tuple[Rule, int, int]:
-    """Drop a context rule's cue words ("the X dataset" → "X") from the span's edges."""
+    """Keep only the name inside a context rule's match: its ``span`` slice ([start, end]
+    token offsets, like a capture group), minus ``trim`` cue words at the edges."""
+    if rule.get("span"):
+        offsets = range(start, end)[slice(*rule.get("span"))]
+        start, end = (offsets[0], offsets[-1] + 1) if offsets else (start, start)
     words = rule.get("trim")
     if words:
         while start < end and doc[start].lower_ in words:

@@ -6,16 +6,21 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extract.link import link_claims
+from extract.rules import RuleSet, cached_rules
 
 
 class ClaimLinker:
     """Runs the pure linking functions of ``extract.link`` on ``doc._.claims``."""
 
+    def __init__(self, ruleset: RuleSet) -> None:
+        self.names = {r.id: r.name for r in ruleset.rules if r.name}
+        self.models = {r.id for r in ruleset.by_label("METHOD") if r.get("type") == "model"}
+
     def __call__(self, doc: Doc) -> Doc:
-        doc._.claims = link_claims(doc, doc._.claims or [])
+        doc._.claims = link_claims(doc, doc._.claims or [], self.names, self.models, doc._.proposed or [])
         return doc
 
 
-@Language.factory("ml_link")
-def make_claim_linker(nlp: Language, name: str) -> ClaimLinker:
-    return ClaimLinker()
+@Language.factory("ml_link", default_config={"rules": [], "use_env": True})
+def make_claim_linker(nlp: Language, name: str, rules: list[str], use_env: bool) -> ClaimLinker:
+    return ClaimLinker(cached_rules(tuple(rules), use_env))

@@ -40,7 +40,7 @@ class NameFinder:
         new_ents = []
         for name in coined:
             label, rule = ("DATASET", PROPOSED_DATASET) if name.is_dataset else ("METHOD", PROPOSED_METHOD)
-            for match in re.finditer(rf"(?<![\w-]){re.escape(name.text)}(?![\w-])", doc.text):
+            for match in re.finditer(rf"(?<![\w/.-]){re.escape(name.text)}(?![\w]|-\w)", doc.text):
                 span = doc.char_span(match.start(), match.end(), label=label, alignment_mode="strict")
                 if span is not None:
                     new_ents.append(Span(doc, span.start, span.end, label=label, span_id=rule))
