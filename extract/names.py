@@ -28,11 +28,22 @@ _PROPOSAL = re.compile(
 )
 _NAMING = re.compile(r"\b(?:called|dubbed|named|termed|coined|namely|codenamed)\s+", re.IGNORECASE)
 _DATASET_NOUNS = re.compile(
-    r"^\W*(?:\w+\W+){0,6}?(?:dataset|benchmark|corpus|corpora|testbed|test suite|"
-    r"leaderboard|collection of|suite)\b",
+    r"^[\s),:]*(?:(?:is|as)\s+)?(?:(?:a|an|the)\s+)?(?:[\w-]+,?\s+){0,6}?"
+    r"(?:dataset|benchmark|corpus|corpora|testbed|test suite|leaderboard|suite)s?\b",
+    re.IGNORECASE,
+)
+_METHOD_NOUNS = re.compile(
+    r"\b(?:method|framework|model|approach|algorithm|technique|system|"
+    r"architecture|network|paradigm|strategy|pipeline)s?\b",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\s,;:()\"“”]+")
+# "Condensed Gradient Boosting": two to five capitalised words after a proposal verb.
+_TITLE_CASE_PHRASE = re.compile(r"\b[A-Z][\w-]*(?:\s+(?:of\s+|for\s+)?[A-Z][\w-]*){1,4}\b")
+_DATASET_NOUN = re.compile(r"\b(?:dataset|benchmark|corpus|corpora|testbed)s?\b", re.IGNORECASE)
+_SOURCE_BEFORE = re.compile(r"\b(?:from|on|using|of|with|via|based on)\s+(?:the\s+)?$",
+                            re.IGNORECASE)
+_WE = re.compile(r"\b(?:we|our|this (?:paper|work|study))\b", re.IGNORECASE)
 _PARENTHESIZED = re.compile(r"\(([A-Za-z][\w.+-]{1,30})\)")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _VERSION = re.compile(r"^v?\d+(?:\.\d+)+$")
@@ -99,6 +110,8 @@ def title_name(title: str) -> str | None:
         return prefix
     if len(words) == 2 and words[0][:1].isupper() and _VERSION.match(words[1]):
         return prefix  # "Yuan 1.0"
+    if len(words) == 2 and all(w[:1].isupper() and w[1:].islower() for w in words):
+        return prefix  # "Liger Kernel": kept only if the abstract repeats it
     return None
 
 
@@ -127,7 +140,7 @@ def coined_names(
             text, where.end())
     for sentence_start, sentence in _sentences(text):
         cue = _PROPOSAL.search(sentence)
-        naming = _NAMING.search(sentence)
+        naming = _NAMING.search(sentence) if _WE.search(sentence) else None
         if not cue and not naming:
             continue
         cue_end = min(m.end() for m in (cue, naming) if m)
@@ -135,6 +148,7 @@ def coined_names(
             a
             for a in abbreviations
             if sentence_start + cue_end <= a.short_start < sentence_start + len(sentence)
+            and a.short not in known
         ]
         for abbreviation in defined[:1]:
             end = abbreviation.short_start + len(abbreviation.short)
@@ -143,21 +157,32 @@ def coined_names(
             continue
         window = sentence[cue_end:]
         words = list(_WORD.finditer(window))[:12]
-        limit = words[-1].end() if words else 0
-        defined_here = [m for m in _PARENTHESIZED.finditer(window[: limit + 40])
+        limit = (words[-1].end() if words else 0) + 40
+        defined_here = [m for m in _PARENTHESIZED.finditer(window[:limit])
                         if looks_coined(m.group(1)) and m.group(1) not in known]
-        candidates = [(m.group(1), m.end()) for m in defined_here] + [
-            (m.group().rstrip(".,;:"), m.end()) for m in words
-        ]
-        for word, end in candidates:
-            if looks_coined(word) and word not in known:
-                found.setdefault(word, _is_dataset_after(text, sentence_start + cue_end + end))
+        if defined_here:  # "… Self-Editing (RISE)": a parenthesised name is a definition
+            candidates = [(defined_here[0].group(1), defined_here[0].start(1))]
+        else:
+            candidates = sorted(
+                [(m.group(), m.start()) for m in _TITLE_CASE_PHRASE.finditer(window[:limit])]
+                + [(m.group().rstrip(".,;:"), m.start()) for m in words],
+                key=lambda candidate: candidate[1],
+            )
+        for word, start in candidates:
+            if _SOURCE_BEFORE.search(window[:start]):
+                continue  # "a set built from UnifiedQA": a source, not a coinage
+            if (looks_coined(word) or " " in word) and word not in known:
+                at = sentence_start + cue_end + start
+                found.setdefault(word, _is_dataset_after(text, at + len(word))
+                                 or _DATASET_NOUN.search(window[:start]) is not None)
                 break
     return [CoinedName(name, is_dataset) for name, is_dataset in found.items()]
 
 
 def _is_dataset_after(text: str, end: int) -> bool:
-    return bool(_DATASET_NOUNS.match(text[end : end + 80]))
+    """'X, a new benchmark for …' introduces a dataset; 'X, a method for … benchmarks' not."""
+    match = _DATASET_NOUNS.match(text[end : end + 80])
+    return bool(match) and not _METHOD_NOUNS.search(match.group())
 
 
 def _sentences(text: str):

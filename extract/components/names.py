@@ -21,6 +21,9 @@ for _name, _default in (("title", ""), ("proposed", None), ("long_forms", None))
         Doc.set_extension(_name, default=_default)
 
 SHAPE_RULE_PREFIX = "method.shape."
+# An unknown acronym is a method name only where the abstract defines it ("dynamic sparse
+# training (DST)"); undefined ones are mostly field jargon (UAV, SIMD, HL7).
+ACRONYM_RULE = "method.shape.acronym"
 PROPOSED_METHOD = "method.proposed"
 PROPOSED_DATASET = "dataset.proposed"
 
@@ -30,29 +33,44 @@ class NameFinder:
 
     def __call__(self, doc: Doc) -> Doc:
         abbreviations = find_abbreviations(doc.text)
-        generic = generic_short_forms(abbreviations) | {e.text for e in doc.ents if e.label_ == "GENERIC"}
-        known = {e.text: e.label_ for e in doc.ents}
+        listed = {e.text for e in doc.ents if e.label_ == "GENERIC"}
+        known = {e.text: e.label_ for e in doc.ents if _from_gazetteer(e)}
         coined = [
             c
-            for c in coined_names(doc._.title or "", doc.text, abbreviations)
-            if c.text not in generic and known.get(c.text) not in ("DATASET", "METRIC", "DEVICE")
+            for c in coined_names(doc._.title or "", doc.text, abbreviations, frozenset(known) | listed)
+            if c.text not in listed and known.get(c.text) not in ("DATASET", "METRIC", "DEVICE")
         ]
+        # an acronym the paper defines for a field or class ("reinforcement learning (RL)")
+        # is generic — unless it is the name the paper coins
+        generic = (generic_short_forms(abbreviations) - {c.text for c in coined}) | listed
         new_ents = []
         for name in coined:
-            label, rule = ("DATASET", PROPOSED_DATASET) if name.is_dataset else ("METHOD", PROPOSED_METHOD)
+            label, rule = (
+                ("DATASET", PROPOSED_DATASET) if name.is_dataset else ("METHOD", PROPOSED_METHOD)
+            )
             for match in re.finditer(rf"(?<![\w/.-]){re.escape(name.text)}(?![\w]|-\w)", doc.text):
-                span = doc.char_span(match.start(), match.end(), label=label, alignment_mode="strict")
+                span = doc.char_span(match.start(), match.end(), alignment_mode="strict")
                 if span is not None:
                     new_ents.append(Span(doc, span.start, span.end, label=label, span_id=rule))
+        defined = {a.short for a in abbreviations} | {c.text for c in coined}
         kept = [
             e
             for e in doc.ents
-            if not (e.ent_id_.startswith(SHAPE_RULE_PREFIX) and e.text in generic) and e.label_ != "GENERIC"
+            if not (e.ent_id_.startswith(SHAPE_RULE_PREFIX) and e.text in generic)
+            and not (e.ent_id_ == ACRONYM_RULE and e.text not in defined)
+            and e.label_ != "GENERIC"
         ]
         doc.ents = filter_spans(new_ents + kept)  # longest first; ties keep the coined name
         doc._.proposed = [c.text for c in coined if not c.is_dataset]
-        doc._.long_forms = {a.short: (a.long_start, a.long_start + len(a.long)) for a in abbreviations}
+        doc._.long_forms = {
+            a.short: (a.long_start, a.long_start + len(a.long)) for a in abbreviations
+        }
         return doc
+
+
+def _from_gazetteer(ent: Span) -> bool:
+    """Listed by name in a rule file, not guessed from shape or context."""
+    return ".shape." not in ent.ent_id_ and ".context." not in ent.ent_id_
 
 
 @Language.factory("ml_names")
