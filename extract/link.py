@@ -182,16 +182,31 @@ def _nearest(
     models_only: bool = False,
     after_bonus: bool = False,
 ) -> str | None:
-    """The closest mention of ``label``; a metric written right after a number wins."""
+    """The closest mention of ``label``. A metric written right after the number ("85%
+    accuracy") and a dataset introduced after it ("7.9% on MATH") win ties; a model is
+    usually the sentence's subject, before the number."""
     candidates = [m for m in mentions_ if m.label == label and (m.is_model or not models_only)]
     if not candidates:
         return None
+    doc = span.doc
 
     def cost(m: Mention) -> float:
         d = _distance(m, span)
-        return d - 1.5 if after_bonus and m.start >= span.end and d <= 2 else d
+        if m.start < span.end:
+            return d
+        if models_only:
+            return d + 3
+        if after_bonus and d <= 2:
+            return d - 1.5
+        between = {t.lower_ for t in doc[span.end : m.start]}
+        if label == "DATASET" and d <= 4 and between & _DATASET_PREPOSITIONS:
+            return d - 2.5
+        return d
 
     return min(candidates, key=cost).name
+
+
+_DATASET_PREPOSITIONS = {"on", "in", "for", "across", "from"}
 
 
 def _method(mentions_: list[Mention], span: Span, text: str, proposed: list[str]) -> str | None:

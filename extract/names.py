@@ -28,7 +28,7 @@ _PROPOSAL = re.compile(
 )
 _NAMING = re.compile(r"\b(?:called|dubbed|named|termed|coined|namely|codenamed)\s+", re.IGNORECASE)
 _DATASET_NOUNS = re.compile(
-    r"^[\s),:]*(?:(?:is|as)\s+)?(?:(?:a|an|the)\s+)?(?:[\w-]+,?\s+){0,6}?"
+    r"^[\s),:]*(?:\\?i\.?e\.?,?\s+)?(?:(?:is|as)\s+)?(?:(?:a|an|the)\s+)?(?:[\w-]+,?\s+){0,6}?"
     r"(?:dataset|benchmark|corpus|corpora|testbed|test suite|leaderboard|suite)s?\b",
     re.IGNORECASE,
 )
@@ -41,8 +41,7 @@ _WORD = re.compile(r"[^\s,;:()\"“”]+")
 # "Condensed Gradient Boosting": two to five capitalised words after a proposal verb.
 _TITLE_CASE_PHRASE = re.compile(r"\b[A-Z][\w-]*(?:\s+(?:of\s+|for\s+)?[A-Z][\w-]*){1,4}\b")
 _DATASET_NOUN = re.compile(r"\b(?:dataset|benchmark|corpus|corpora|testbed)s?\b", re.IGNORECASE)
-_SOURCE_BEFORE = re.compile(r"\b(?:from|on|using|of|with|via|based on)\s+(?:the\s+)?$",
-                            re.IGNORECASE)
+_SOURCE_BEFORE = re.compile(r"\b(?:from|on|using|of|with|via|based on)\s+(?:the\s+)?$", re.IGNORECASE)
 _WE = re.compile(r"\b(?:we|our|this (?:paper|work|study))\b", re.IGNORECASE)
 _PARENTHESIZED = re.compile(r"\(([A-Za-z][\w.+-]{1,30})\)")
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -82,7 +81,8 @@ class CoinedName:
 
 
 def looks_coined(word: str) -> bool:
-    """'GaLore', 'MALT', 'BLIP-2', 'Orca-Math' yes; 'Training', 'the', '2024' no."""
+    """'GaLore', 'MALT', 'BLIP-2' yes; 'Training', 'the', '2024' no. Plain capitalised
+    compounds ('Orca-Math', 'Self-Attention') are not: only a title can coin those."""
     word = word.strip(".,;:")
     if not _COINED.match(word) or word.upper() in _NOT_NAMES or not any(c.isalpha() for c in word):
         return False
@@ -124,20 +124,26 @@ def find_name(name: str, text: str) -> re.Match | None:
 
 
 def coined_names(
-    title: str, text: str, abbreviations: list[Abbreviation], known: frozenset[str] = frozenset()
+    title: str,
+    text: str,
+    abbreviations: list[Abbreviation],
+    known: frozenset[str] = frozenset(),
+    generic: frozenset[str] = frozenset(),
 ) -> list[CoinedName]:
     """Names the paper introduces, in the form the abstract writes them.
 
     ``known`` are names the gazetteers already know: a proposal sentence that mentions one
-    ("a family of ResNet architectures, ResNet-RS") is introducing something else.
+    ("a family of ResNet architectures, ResNet-RS") is introducing something else — unless
+    it defines it in parentheses ("the first CLIP model for Italian (CLIP-Italian)").
+    ``generic`` words are never names.
     """
     found: dict[str, bool] = {}
     named = title_name(title)
     where = find_name(named, text) if named else None
     if where:
-        colon = title.index(":")
-        found[where.group()] = _is_dataset_after(title, colon + 1) or _is_dataset_after(
-            text, where.end())
+        subtitle = title[title.index(":") + 1 :]
+        in_title = bool(_DATASET_NOUN.search(subtitle)) and not _METHOD_NOUNS.search(subtitle)
+        found[where.group()] = in_title or _is_dataset_after(text, where.end())
     for sentence_start, sentence in _sentences(text):
         cue = _PROPOSAL.search(sentence)
         naming = _NAMING.search(sentence) if _WE.search(sentence) else None
@@ -148,7 +154,7 @@ def coined_names(
             a
             for a in abbreviations
             if sentence_start + cue_end <= a.short_start < sentence_start + len(sentence)
-            and a.short not in known
+            and a.short not in known | generic
         ]
         for abbreviation in defined[:1]:
             end = abbreviation.short_start + len(abbreviation.short)
@@ -158,8 +164,11 @@ def coined_names(
         window = sentence[cue_end:]
         words = list(_WORD.finditer(window))[:12]
         limit = (words[-1].end() if words else 0) + 40
-        defined_here = [m for m in _PARENTHESIZED.finditer(window[:limit])
-                        if looks_coined(m.group(1)) and m.group(1) not in known]
+        defined_here = [
+            m
+            for m in _PARENTHESIZED.finditer(window[:limit])
+            if looks_coined(m.group(1)) and m.group(1) not in generic
+        ]
         if defined_here:  # "… Self-Editing (RISE)": a parenthesised name is a definition
             candidates = [(defined_here[0].group(1), defined_here[0].start(1))]
         else:
@@ -171,10 +180,18 @@ def coined_names(
         for word, start in candidates:
             if _SOURCE_BEFORE.search(window[:start]):
                 continue  # "a set built from UnifiedQA": a source, not a coinage
-            if (looks_coined(word) or " " in word) and word not in known:
+            is_definition = bool(defined_here)
+            if (
+                (looks_coined(word) or " " in word)
+                and word not in generic
+                and (is_definition or word not in known)
+            ):
                 at = sentence_start + cue_end + start
-                found.setdefault(word, _is_dataset_after(text, at + len(word))
-                                 or _DATASET_NOUN.search(window[:start]) is not None)
+                found.setdefault(
+                    word,
+                    _is_dataset_after(text, at + len(word))
+                    or _DATASET_NOUN.search(window[:start]) is not None,
+                )
                 break
     return [CoinedName(name, is_dataset) for name, is_dataset in found.items()]
 

@@ -56,8 +56,13 @@ def is_number(token: Token) -> bool:
     return parse_number(token.text) is not None or bool(_MOE.match(token.text))
 
 
-def find_groups(span: Span, units: UnitNormalizer, names: set[str] = NAME_ENTITIES) -> list[Group]:
-    """Every number in ``span`` with the scale and unit words written right after it."""
+def find_groups(
+    span: Span, units: UnitNormalizer, names: set[str] = NAME_ENTITIES, lookahead: bool = False
+) -> list[Group]:
+    """Every number in ``span`` with the scale and unit words written right after it.
+
+    With ``lookahead``, a number the pattern ends on may take unit words that follow the
+    span ("accuracy of 85 %" matched as "accuracy of 85")."""
     groups: list[Group] = []
     doc = span.doc
     i = span.start
@@ -66,7 +71,7 @@ def find_groups(span: Span, units: UnitNormalizer, names: set[str] = NAME_ENTITI
         if token.ent_type_ in names or not is_number(token) or _is_scale_after_number(doc, i):
             i += 1
             continue
-        group = _group_at(doc, i, span.end, units)
+        group = _group_at(doc, i, span.end, units, lookahead)
         groups.append(group)
         i = group.end
     _share_range_units(doc, groups)
@@ -77,7 +82,7 @@ def _is_scale_after_number(doc: Doc, i: int) -> bool:
     return i > 0 and scale_of(doc[i].text) is not None and is_number(doc[i - 1])
 
 
-def _group_at(doc: Doc, i: int, limit: int, units: UnitNormalizer) -> Group:
+def _group_at(doc: Doc, i: int, limit: int, units: UnitNormalizer, lookahead: bool) -> Group:
     token = doc[i]
     moe = _MOE.match(token.text)
     if moe:
@@ -89,7 +94,7 @@ def _group_at(doc: Doc, i: int, limit: int, units: UnitNormalizer) -> Group:
         group.scale, group.unit_start, group.end = scale_of(doc[j].text), j, j + 1
     j = group.end
     span_end = limit
-    if j == limit:
+    if j == limit and lookahead:
         # the pattern stopped at the number: its unit may still follow ("accuracy of 85 %")
         limit = min(doc[i].sent.end, j + _UNIT_LOOKAHEAD)
     words_end = j
@@ -187,7 +192,7 @@ class Normalizer:
                 rows.append(self._hardware(span, rule, sentence))
                 continue
             names = SIZE_NAME_ENTITIES if span.label_ == "MODEL_SIZE" else NAME_ENTITIES
-            for group in find_groups(span, self.units, names):
+            for group in find_groups(span, self.units, names, lookahead=span.label_ == "RESULT"):
                 row = self._quantity(span, rule, group, sentence, qualifiers)
                 if row is not None:
                     rows.append(row)
@@ -203,11 +208,12 @@ class Normalizer:
         """
         proposed = set(doc._.proposed or [])
         long_forms = doc._.long_forms or {}
+        aliases = doc._.aliases or {}
         rows, seen = [], set()
         for ent in doc.ents:
             kind = _NAME_KINDS.get(ent.label_)
             rule = self.rules.get(ent.ent_id_)
-            name = rule.name if rule is not None and rule.name else ent.text
+            name = rule.name if rule is not None and rule.name else aliases.get(ent.text, ent.text)
             if kind is None or (kind, name) in seen:
                 continue
             seen.add((kind, name))

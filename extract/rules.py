@@ -298,7 +298,8 @@ def _check_values(obj: dict[str, Any], label: str, where: str) -> list[str]:
     if "trim" in obj and not (isinstance(obj["trim"], list) and all(isinstance(w, str) for w in obj["trim"])):
         problems.append(f"{where}: 'trim' must be a list of words")
     if "span" in obj and not (
-        isinstance(obj["span"], list) and len(obj["span"]) == 2
+        isinstance(obj["span"], list)
+        and len(obj["span"]) == 2
         and all(v is None or isinstance(v, int) for v in obj["span"])
     ):
         problems.append(f"{where}: 'span' must be [start, end] token offsets in the match")

@@ -45,6 +45,7 @@ _DTYPES = {
     "model": "string",
     "proposed": "boolean",
     "rule": "string",
+    "baseline": "string",
     "title": "string",
     "sources": "string",
     "n_claims": "int64",

@@ -24,3 +24,16 @@ def report(nlp):
 @pytest.mark.parametrize("field,minimum", [("model_size", 0.95), ("hardware", 0.90), ("result", 0.90)])
 def test_f1_meets_the_bar(report, field, minimum):
     assert report.scores[field].f1 >= minimum, report.table()
+
+
+@pytest.mark.parametrize("field,minimum", [("dataset", 0.90), ("method", 0.80)])
+def test_name_f1_meets_the_bar(report, field, minimum):
+    assert report.scores[field].f1 >= minimum, report.table()
+
+
+def test_proposed_method_recall(report):
+    assert report.scores["proposed"].recall >= 0.90, report.table()
+
+
+def test_dataset_link_accuracy(report):
+    assert report.dataset_link_accuracy >= 0.80, report.table()

@@ -16,7 +16,7 @@ from spacy.util import filter_spans
 from extract.abbreviations import find_abbreviations
 from extract.names import coined_names, generic_short_forms
 
-for _name, _default in (("title", ""), ("proposed", None), ("long_forms", None)):
+for _name, _default in (("title", ""), ("proposed", None), ("long_forms", None), ("aliases", None)):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=_default)
 
@@ -37,7 +37,9 @@ class NameFinder:
         known = {e.text: e.label_ for e in doc.ents if _from_gazetteer(e)}
         coined = [
             c
-            for c in coined_names(doc._.title or "", doc.text, abbreviations, frozenset(known) | listed)
+            for c in coined_names(
+                doc._.title or "", doc.text, abbreviations, frozenset(known), frozenset(listed)
+            )
             if c.text not in listed and known.get(c.text) not in ("DATASET", "METRIC", "DEVICE")
         ]
         # an acronym the paper defines for a field or class ("reinforcement learning (RL)")
@@ -45,9 +47,7 @@ class NameFinder:
         generic = (generic_short_forms(abbreviations) - {c.text for c in coined}) | listed
         new_ents = []
         for name in coined:
-            label, rule = (
-                ("DATASET", PROPOSED_DATASET) if name.is_dataset else ("METHOD", PROPOSED_METHOD)
-            )
+            label, rule = ("DATASET", PROPOSED_DATASET) if name.is_dataset else ("METHOD", PROPOSED_METHOD)
             for match in re.finditer(rf"(?<![\w/.-]){re.escape(name.text)}(?![\w]|-\w)", doc.text):
                 span = doc.char_span(match.start(), match.end(), alignment_mode="strict")
                 if span is not None:
@@ -62,9 +62,11 @@ class NameFinder:
         ]
         doc.ents = filter_spans(new_ents + kept)  # longest first; ties keep the coined name
         doc._.proposed = [c.text for c in coined if not c.is_dataset]
-        doc._.long_forms = {
-            a.short: (a.long_start, a.long_start + len(a.long)) for a in abbreviations
+        coined_texts = {c.text for c in coined}
+        doc._.aliases = {  # "FooNet (FN)": FN is another name of FooNet
+            a.short: a.long for a in abbreviations if a.long in coined_texts
         }
+        doc._.long_forms = {a.short: (a.long_start, a.long_start + len(a.long)) for a in abbreviations}
         return doc
 
 

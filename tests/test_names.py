@@ -1,0 +1,102 @@
+"""Names: abbreviation definitions, coined (proposed) names, gazetteer methods/datasets."""
+
+from __future__ import annotations
+
+import pytest
+
+from extract.abbreviations import find_abbreviations
+from extract.names import coined_names, looks_coined, title_name
+
+
+@pytest.mark.parametrize(
+    "text,pairs",
+    [
+        (
+            "we propose Gradient Low-Rank Projection (GaLore), a strategy",
+            [("GaLore", "Gradient Low-Rank Projection")],
+        ),
+        ("such as low-rank adaptation (LoRA), add", [("LoRA", "low-rank adaptation")]),
+        ("approach called SyntHesIzed Prompts~(SHIP) to", [("SHIP", "SyntHesIzed Prompts~")]),
+        ("Large Language Models (LLMs) are", [("LLMs", "Large Language Models")]),
+        ("an accuracy (acc) of 3 (see (1) and (i))", []),
+    ],
+)
+def test_abbreviation_definitions(text, pairs):
+    assert [(a.short, a.long) for a in find_abbreviations(text)] == pairs
+
+
+@pytest.mark.parametrize(
+    "word,coined",
+    [
+        ("GaLore", True),
+        ("MALT", True),
+        ("BLIP-2", True),
+        ("Orca-Math", False),
+        ("Training", False),
+        ("2024", False),
+        ("SemEval-2024", False),
+        ("A", False),
+    ],
+)
+def test_looks_coined(word, coined):
+    assert looks_coined(word) is coined
+
+
+@pytest.mark.parametrize(
+    "title,name",
+    [
+        ("GaLore: Memory-Efficient LLM Training", "GaLore"),
+        ("Yuan 1.0: Large-Scale Models", "Yuan 1.0"),
+        ("Beyond Cosine Decay: On Schedules", None),
+        ("What's Wrong with Your Code?", None),
+    ],
+)
+def test_title_names(title, name):
+    assert title_name(title) == name
+
+
+def _names(title: str, text: str, known=frozenset()) -> list[tuple[str, bool]]:
+    return [(c.text, c.is_dataset) for c in coined_names(title, text, find_abbreviations(text), known)]
+
+
+def test_proposal_sentences_yield_the_coined_name():
+    text = (
+        "Existing methods fail. In this work, we propose Sequential Chunk-wise Optimization "
+        "(SeCO), a memory-efficient paradigm. We also introduce SpaCO for sparse updates."
+    )
+    assert _names("Training Long-Context LLMs", text) == [("SeCO", False), ("SpaCO", False)]
+
+
+def test_a_new_dataset_is_a_dataset_not_a_method():
+    text = "We present ChronusAV, a temporally-accurate, modality-complete dataset of videos."
+    assert _names("ChronusOmni: Time Awareness", text) == [("ChronusAV", True)]
+
+
+def test_known_names_in_a_proposal_sentence_are_not_coined():
+    text = "we design a family of ResNet architectures, ResNet-RS, which are faster."
+    assert _names("Revisiting ResNets", text, frozenset({"ResNet"})) == [("ResNet-RS", False)]
+
+
+def test_rows_for_methods_and_datasets(nlp):
+    doc = nlp.make_doc(
+        "We propose FooNet (FN). FooNet beats LoRA and GPT-4 on GSM8k and MS-COCO, "
+        "but not the transformer baseline used by most LLMs."
+    )
+    doc._.title = "FooNet: Faster Things"
+    claims = nlp(doc)._.claims
+    methods = {c.name: c.proposed for c in claims if c.kind == "method"}
+    datasets = {c.name for c in claims if c.kind == "dataset"}
+    assert methods == {"FooNet": True, "LoRA": False, "GPT-4": False}
+    assert datasets == {"GSM8K", "COCO"}  # canonical names of the aliases written
+
+
+def test_model_variants_keep_their_suffix(nlp):
+    doc = nlp("We fine-tune Qwen2-7B-Instruct, RoBERTa-base and ViT-L/14.")
+    texts = [c.text for c in doc._.claims if c.kind == "method"]
+    assert texts == ["Qwen2-7B-Instruct", "RoBERTa-base", "ViT-L/14"]
+
+
+def test_datasets_listed_beside_known_ones(nlp):
+    doc = nlp("Experiments on CIFAR-100, Tiny-ImageNet and ImageNet100 and on the Paracrawl dataset.")
+    names = [c.text for c in doc._.claims if c.kind == "dataset"]
+    assert names == ["CIFAR-100", "Tiny-ImageNet", "ImageNet100", "Paracrawl"]
