@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from spacy.tokens import Doc, Span
 
 from extract.claim import Claim
-from extract.normalize import sentence_index, sentence_of
+from extract.normalize import sentence_index, sentence_of, sentence_span
 
 DEVICE_CLASSES = {"GPU", "TPU"}
 _COORDINATION = {",", "and", "or", "/", "&"}
@@ -124,7 +124,6 @@ def mentions(doc: Doc, names: dict[str, str], models: set[str]) -> list[Mention]
 
 def link_results(doc: Doc, claims: list[Claim], found: list[Mention], proposed: list[str]) -> list[Claim]:
     """Fill metric, dataset, method, model and baseline of every result row."""
-    sentences = list(doc.sents)
     by_sentence: dict[int, list[Mention]] = {}
     for mention in found:
         by_sentence.setdefault(mention.sentence, []).append(mention)
@@ -137,7 +136,7 @@ def link_results(doc: Doc, claims: list[Claim], found: list[Mention], proposed: 
             continue
         token = doc.char_span(claim.start, claim.end, alignment_mode="expand")
         here = by_sentence.get(claim.sentence, [])
-        text = sentences[claim.sentence].text if claim.sentence < len(sentences) else ""
+        text = sentence_span(doc, claim.sentence).text
         previous = by_sentence.get(claim.sentence - 1, []) if _BACK_REFERENCE.search(text) else []
         if claim.kind == "model_size":
             out.append(
@@ -224,7 +223,7 @@ def _method(mentions_: list[Mention], span: Span, text: str, proposed: list[str]
 
 def _baseline(doc: Doc, mentions_: list[Mention], span: Span) -> str | None:
     """'outperforms LoRA by 3%', 'over GPT-4', '2x faster than FlashAttention'."""
-    sentence = doc[span.start].sent
+    sentence = sentence_span(doc, sentence_of(sentence_index(doc), span.start))
     cue = next((t.i for t in sentence if t.lower_ in _BASELINE_CUES), None)
     if cue is None:
         return None
@@ -241,9 +240,8 @@ def _model_size_name(claims: list[Claim], sentence: int) -> str | None:
 def _respectively_pairs(doc, results, by_sentence) -> dict[int, dict[str, str]]:
     """'on A, B and C ... 14%, 7% and 9% respectively' pairs values with names in order."""
     pairs: dict[int, dict[str, str]] = {}
-    sentences = list(doc.sents)
-    for index, sentence in enumerate(sentences):
-        if "respectively" not in sentence.text.lower():
+    for index in range(len(sentence_index(doc))):
+        if "respectively" not in sentence_span(doc, index).text.lower():
             continue
         values = [c for c in results if c.sentence == index]
         for label in ("DATASET", "METRIC"):

@@ -44,8 +44,20 @@ class Group:
 
 
 def sentence_index(doc: Doc) -> list[int]:
-    """Token index where each sentence starts (for bisecting claim positions)."""
-    return [sent.start for sent in doc.sents]
+    """Token index where each sentence starts, computed once per Doc: ``doc.sents`` and
+    ``token.sent`` walk the whole Doc on every call."""
+    starts = doc.user_data.get("sentence_starts")
+    if starts is None:
+        starts = [sent.start for sent in doc.sents] or [0]
+        doc.user_data["sentence_starts"] = starts
+    return starts
+
+
+def sentence_span(doc: Doc, index: int) -> Span:
+    """Sentence ``index`` of ``doc`` as a Span."""
+    starts = sentence_index(doc)
+    end = starts[index + 1] if index + 1 < len(starts) else len(doc)
+    return doc[starts[index] : end]
 
 
 def sentence_of(starts: Sequence[int], token_index: int) -> int:
@@ -96,7 +108,7 @@ def _group_at(doc: Doc, i: int, limit: int, units: UnitNormalizer, lookahead: bo
     span_end = limit
     if j == limit and lookahead:
         # the pattern stopped at the number: its unit may still follow ("accuracy of 85 %")
-        limit = min(doc[i].sent.end, j + _UNIT_LOOKAHEAD)
+        limit = min(sentence_span(doc, sentence_of(sentence_index(doc), i)).end, j + _UNIT_LOOKAHEAD)
     words_end = j
     while (
         words_end < limit

@@ -7,7 +7,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from extract.matching import CompiledRules, resolve_overlaps
+from extract.matching import CompiledRules, merge_windows, resolve_overlaps
 from extract.rules import CLAIM_LABELS, Rule, RuleSet, cached_rules
 
 # A claim lying wholly inside one of these names is part of the name ("CIFAR-10"); a model
@@ -25,7 +25,8 @@ class ClaimMatcher:
         self.qualifiers = CompiledRules(nlp.vocab, nlp.make_doc, ruleset.by_label("QUALIFIER"), macros)
 
     def __call__(self, doc: Doc) -> Doc:
-        matches = [m for m in self.claims.find(doc) if not _inside_name(doc, *m)]
+        windows = anchor_windows(doc)
+        matches = [m for m in self.claims.find_in(doc, windows) if not _inside_name(doc, *m)]
         rejects = [m for m in matches if m[0].get("reject", False)]
         claims = [m for m in matches if not m[0].get("reject", False) and not _rejected(m, rejects)]
         resolved = resolve_overlaps(claims)
@@ -34,11 +35,33 @@ class ClaimMatcher:
             Span(doc, _coordinated_start(doc, start, taken), end, label=rule.label, span_id=rule.id)
             for rule, start, end in resolved
         ]
+        before_claims = merge_windows(
+            [(max(0, s.start - QUALIFIER_REACH), s.end) for s in doc.spans["claims"]]
+        )
         doc.spans["qualifiers"] = [
             Span(doc, start, end, label=rule.get("qualifier"), span_id=rule.id)
-            for rule, start, end in resolve_overlaps(self.qualifiers.find(doc))
+            for rule, start, end in resolve_overlaps(self.qualifiers.find_in(doc, before_claims))
         ]
         return doc
+
+
+# Every claim pattern holds a number, a device or a multiplier word; matching only near
+# those anchors skips most of the text (the Matcher otherwise tries every pattern at every
+# token). REACH bounds how far a pattern may stretch from its anchor.
+REACH = 10
+QUALIFIER_REACH = 4
+_ANCHOR_WORDS = {"twice", "thrice", "single", "$", "us$", "\\$"}
+
+
+def anchor_windows(doc: Doc) -> list[tuple[int, int]]:
+    """Token windows around numbers, devices and multiplier words, merged."""
+    n = len(doc)
+    spans = [
+        (max(0, t.i - REACH), min(n, t.i + REACH + 1))
+        for t in doc
+        if t.like_num or t.ent_type_ == "DEVICE" or t.lower_ in _ANCHOR_WORDS or t.text[:1].isdigit()
+    ]
+    return merge_windows(spans)
 
 
 def _rejected(match: tuple[Rule, int, int], rejects: list[tuple[Rule, int, int]]) -> bool:

@@ -7,7 +7,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from extract.matching import CompiledRules, resolve_overlaps
+from extract.matching import CompiledRules, merge_windows, resolve_overlaps
 from extract.rules import ENTITY_LABELS, Rule, RuleSet, cached_rules
 
 
@@ -36,7 +36,13 @@ class EntityTagger:
         matches = _extend_variants(doc, resolve_overlaps([m for m in matches if m[1] < m[2]]))
         self._set(doc, matches)
         for _ in range(self.ROUNDS if len(self.contextual) else 0):
-            found = [_trim(doc, *m) for m in self.contextual.find(doc)]
+            near = [
+                (max(0, s - CONTEXT_REACH), e + CONTEXT_REACH) for r, s, e in matches if r.label == "DATASET"
+            ]
+            if not near:
+                break
+            windows = merge_windows(near)
+            found = [_trim(doc, *m) for m in self.contextual.find_in(doc, windows)]
             merged = _merge_context(matches, [m for m in found if m[1] < m[2]])
             if merged == matches:
                 break
@@ -47,6 +53,10 @@ class EntityTagger:
     @staticmethod
     def _set(doc: Doc, matches: list[tuple[Rule, int, int]]) -> None:
         doc.ents = [Span(doc, s, e, label=rule.label, span_id=rule.id) for rule, s, e in matches]
+
+
+# Context rules look at a known entity and a few tokens around it.
+CONTEXT_REACH = 5
 
 
 def _uses_entities(rule: Rule) -> bool:
