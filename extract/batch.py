@@ -1,17 +1,24 @@
 """Run the whole flow over a corpus: read → dedupe → pipeline → claims/papers/rejects tables.
 
-Records stream through in chunks, so memory holds one chunk of abstracts at a time. Every
-record read is counted in exactly one bucket of the ``Summary``: a paper with claims
-(``ok``), a paper without (``empty``), a duplicate of an earlier paper, or a reject.
+Records stream through in chunks: memory holds one chunk of abstracts per worker, the
+deduplicator's hashes, and nothing else (papers rows are spooled to disk and written at
+the end with every source). Every record read is counted in exactly one bucket of the
+``Summary``: a paper with claims (``ok``), a paper without (``empty``), a duplicate of an
+earlier paper, or ``rejected`` (unusable input, or a paper the pipeline failed on).
+
+Engines: ``local`` with ``jobs`` worker processes (output identical for any ``jobs``), and
+``dask`` (see ``extract.distributed``), which runs the same chunk function on a cluster.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -19,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 from spacy.language import Language
 
-from extract.errors import RecordError
+from extract.errors import OutputError, RecordError
 from extract.read import (
     DEFAULT_FIELDS,
     Deduplicator,
@@ -28,6 +35,7 @@ from extract.read import (
     Rejected,
     expand_inputs,
     iter_records,
+    record_key,
 )
 from extract.table import (
     CLAIM_COLUMNS,
@@ -35,6 +43,7 @@ from extract.table import (
     TableWriter,
     claim_rows,
     claims_frame,
+    format_of,
     frame,
     papers_frame,
 )
@@ -42,17 +51,22 @@ from extract.table import (
 REJECT_COLUMNS = ["source", "reason"]
 CHUNK = 256
 
+# One paper to extract: (paper_id, title, abstract, first source, dedupe key).
+Item = tuple[str, str, str, str, str]
+
 
 @dataclass
 class Summary:
-    """What a run did; the four buckets add up to ``records``."""
+    """What a run did; the four record buckets add up to ``records``."""
 
     records: int = 0
     ok: int = 0
     empty: int = 0
     duplicates: int = 0
     rejected: int = 0
+    files_rejected: int = 0
     claims: Counter = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -64,9 +78,10 @@ class Summary:
 
     def line(self) -> str:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.claims.items())) or "none"
+        files = f"; {self.files_rejected} files rejected" if self.files_rejected else ""
         return (
             f"{self.records} records read, {self.papers} papers ({self.ok} with claims, "
-            f"{self.empty} empty), {self.duplicates} duplicates, {self.rejected} rejected; "
+            f"{self.empty} empty), {self.duplicates} duplicates, {self.rejected} rejected{files}; "
             f"{sum(self.claims.values())} claims ({kinds}); {self.seconds:.1f} s"
         )
 
@@ -81,49 +96,230 @@ class Tables:
     summary: Summary
 
 
+@dataclass
+class ChunkResult:
+    """What extracting one chunk produced: claim rows and one papers row per paper."""
+
+    claims: list[dict]
+    papers: list[dict]
+
+
+# ---------------------------------------------------------------- extraction of one chunk
+
+
+def extract_chunk(nlp: Language, items: list[Item]) -> ChunkResult:
+    """Run the pipeline over a chunk of papers. A paper the pipeline fails on is kept as a
+    ``rejected`` papers row with the error (reported, counted — never silently dropped)."""
+    claims: list[dict] = []
+    papers: list[dict] = []
+    for paper_id, title, abstract, source, key in items:
+        doc = nlp.make_doc(abstract)
+        doc._.title = title
+        try:
+            found = nlp(doc)._.claims or []
+            error = None
+        except Exception as exc:  # noqa: BLE001 — one bad abstract must not end a run
+            found, error = [], f"pipeline failed: {type(exc).__name__}: {exc}"
+        claims += claim_rows(paper_id, found)
+        status = "rejected" if error else "ok" if found else "empty"
+        papers.append(
+            {
+                "paper_id": paper_id,
+                "title": title,
+                "sources": source,
+                "key": key,
+                "n_claims": len(found),
+                "status": status,
+                "error": error,
+                "kinds": dict(Counter(c.kind for c in found)),
+            }
+        )
+    return ChunkResult(claims, papers)
+
+
+# ---------------------------------------------------------------- reading and deduplication
+
+
+@dataclass
+class Batch:
+    """One chunk of new papers, with the rejects met while reading it (kept in order)."""
+
+    items: list[Item]
+    rejects: list[dict]
+
+
+def batches(
+    records: Iterable[Record | Rejected],
+    summary: Summary,
+    dedupe: Deduplicator,
+    strict: bool,
+    size: int = CHUNK,
+) -> Iterator[Batch]:
+    """Deduplicate a record stream into chunks of new papers; count every record."""
+    iterator = iter(records)
+    while chunk := list(islice(iterator, size)):
+        items: list[Item] = []
+        rejects: list[dict] = []
+        for item in chunk:
+            if isinstance(item, Rejected) and item.warning:
+                summary.warnings.append(f"{item.source}: {item.reason}")
+                continue
+            outcome = item if isinstance(item, Rejected) else dedupe.add(item)
+            if isinstance(outcome, Rejected):
+                if strict:
+                    raise RecordError(outcome.source, outcome.reason)
+                summary.records += outcome.record
+                summary.rejected += outcome.record
+                summary.files_rejected += not outcome.record
+                rejects.append({"source": outcome.source, "reason": outcome.reason})
+                continue
+            summary.records += 1
+            paper_id, is_new = outcome
+            if is_new:
+                items.append((paper_id, item.title, item.abstract, item.source, record_key(item)))
+            else:
+                summary.duplicates += 1
+        yield Batch(items, rejects)
+
+
+# ---------------------------------------------------------------- engines
+
+
+Runner = Callable[[Iterable[Batch]], Iterator[tuple[Batch, ChunkResult]]]
+
+
+def local_runner(rules: Sequence[str | os.PathLike], jobs: int, nlp: Language | None = None) -> Runner:
+    """Chunks in order, in this process (``jobs == 1``) or in a pool of worker processes."""
+    from extract.pipeline import build_nlp
+
+    if jobs == 1:
+        pipeline = nlp or build_nlp(rules)
+        return lambda stream: ((b, extract_chunk(pipeline, b.items)) for b in stream)
+
+    def run(stream: Iterable[Batch]) -> Iterator[tuple[Batch, ChunkResult]]:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        with context.Pool(jobs, initializer=_init_worker, initargs=([str(r) for r in rules],)) as pool:
+            pending = _Passthrough(stream)
+            for result in pool.imap(_work, pending, chunksize=1):
+                yield pending.taken.pop(0), result
+
+    return run
+
+
+class _Passthrough:
+    """Feeds chunks' items to the pool and keeps each chunk to pair it with its result.
+
+    ``Pool.imap`` reads its input from a helper thread; the batches taken so far wait in
+    ``taken`` until their results come back (in the same order)."""
+
+    def __init__(self, stream: Iterable[Batch]) -> None:
+        self.stream = iter(stream)
+        self.taken: list[Batch] = []
+
+    def __iter__(self) -> Iterator[list[Item]]:
+        for batch in self.stream:
+            self.taken.append(batch)
+            yield batch.items
+
+
+_worker_nlp: Language | None = None  # one pipeline per worker process, built by _init_worker
+
+
+def _init_worker(rules: list[str]) -> None:
+    global _worker_nlp
+    from extract.pipeline import build_nlp
+
+    _worker_nlp = build_nlp(rules)
+
+
+def _work(items: list[Item]) -> ChunkResult:
+    assert _worker_nlp is not None, "worker used before _init_worker"
+    return extract_chunk(_worker_nlp, items)
+
+
+def resolve_jobs(jobs: int) -> int:
+    """``0`` means every core."""
+    if jobs < 0:
+        raise OutputError(f"--jobs must be 0 (all cores) or a positive number, not {jobs}")
+    return jobs or os.cpu_count() or 1
+
+
+# ---------------------------------------------------------------- sinks
+
+
 class Sink:
-    """Where a run's rows go: appended to files, or collected for ``extract_table``."""
+    """Where a run's rows go. Papers rows are spooled and finished once all sources are known."""
 
-    def claims(self, rows: list[dict]) -> None: ...
+    def __init__(self) -> None:
+        self.spool = tempfile.TemporaryFile("w+", encoding="utf-8")
 
-    def papers(self, rows: list[dict]) -> None: ...
+    def claims(self, rows: list[dict]) -> None:
+        raise NotImplementedError
 
-    def rejects(self, rows: list[dict]) -> None: ...
+    def rejects(self, rows: list[dict]) -> None:
+        raise NotImplementedError
+
+    def papers(self, frame_: pd.DataFrame) -> None:
+        raise NotImplementedError
+
+    def spool_papers(self, rows: list[dict]) -> None:
+        for row in rows:
+            self.spool.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    def finish_papers(self, dedupe: Deduplicator, size: int = 10_000) -> None:
+        """Write the papers table from the spool, every source of each paper filled in."""
+        self.spool.seek(0)
+        lines = iter(self.spool)
+        while chunk := [json.loads(line) for line in islice(lines, size)]:
+            for row in chunk:
+                row["sources"] = ";".join(dedupe.sources_of(row.pop("key"), row["sources"]))
+                row.pop("kinds")
+            self.papers(papers_frame(chunk))
+        self.spool.close()
 
 
 class MemorySink(Sink):
     def __init__(self) -> None:
+        super().__init__()
         self.claim_rows: list[dict] = []
-        self.paper_rows: list[dict] = []
         self.reject_rows: list[dict] = []
+        self.paper_frames: list[pd.DataFrame] = []
 
     def claims(self, rows: list[dict]) -> None:
         self.claim_rows.extend(rows)
 
-    def papers(self, rows: list[dict]) -> None:
-        self.paper_rows.extend(rows)
-
     def rejects(self, rows: list[dict]) -> None:
         self.reject_rows.extend(rows)
 
+    def papers(self, frame_: pd.DataFrame) -> None:
+        self.paper_frames.append(frame_)
+
 
 class FileSink(Sink):
-    """Appends to the three output tables; they appear only when the run completes."""
+    """Appends to the three output tables; they appear only when the run completes.
 
-    def __init__(self, claims: Path, papers: Path, rejects: Path) -> None:
-        self.writers = [
-            TableWriter(claims, CLAIM_COLUMNS),
-            TableWriter(papers, PAPER_COLUMNS),
-            TableWriter(rejects, REJECT_COLUMNS),
-        ]
+    ``claims`` is any writer with ``write(df)``, ``close()`` and ``abort()``: one table file
+    (``TableWriter``) or Parquet partitions (``extract.distributed.PartitionWriter``).
+    """
+
+    def __init__(self, claims, papers: Path, rejects: Path) -> None:
+        super().__init__()
+        self.writers = [claims]
+        try:
+            for path, columns in ((papers, PAPER_COLUMNS), (rejects, REJECT_COLUMNS)):
+                self.writers.append(TableWriter(path, columns))
+        except OutputError:
+            self.abort()
+            raise
 
     def claims(self, rows: list[dict]) -> None:
         if rows:
             self.writers[0].write(claims_frame(rows))
 
-    def papers(self, rows: list[dict]) -> None:
-        if rows:
-            self.writers[1].write(papers_frame(rows))
+    def papers(self, frame_: pd.DataFrame) -> None:
+        self.writers[1].write(frame_)
 
     def rejects(self, rows: list[dict]) -> None:
         if rows:
@@ -134,85 +330,36 @@ class FileSink(Sink):
             writer.close()
 
     def abort(self) -> None:
+        self.spool.close()
         for writer in self.writers:
             writer.abort()
 
 
-def default_rejects_path(output: Path) -> Path:
-    """'claims.csv' → 'claims.rejects.jsonl' beside it."""
-    return output.with_name(output.stem + ".rejects.jsonl")
-
-
-def _chunks(items: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
+# ---------------------------------------------------------------- the run
 
 
 def process(
     records: Iterable[Record | Rejected],
-    nlp: Language,
+    runner: Runner,
     sink: Sink,
     summary: Summary,
     strict: bool = False,
     progress=None,
 ) -> None:
-    """Deduplicate, extract and hand every row to ``sink``; count everything in ``summary``."""
+    """Deduplicate, extract, and hand every row to ``sink``; count everything in ``summary``."""
     dedupe = Deduplicator()
-    pending_papers: dict[str, dict] = {}
-    for chunk in _chunks(records, CHUNK):
-        fresh: list[tuple[str, Record]] = []
-        rejects = []
-        for item in chunk:
-            summary.records += 1
-            outcome = item if isinstance(item, Rejected) else dedupe.add(item)
-            if isinstance(outcome, Rejected):
-                if strict:
-                    raise RecordError(outcome.source, outcome.reason)
-                summary.rejected += 1
-                rejects.append({"source": outcome.source, "reason": outcome.reason})
-                continue
-            paper_id, is_new = outcome
-            if is_new:
-                fresh.append((paper_id, item))
-            else:
-                summary.duplicates += 1
-        sink.rejects(rejects)
-        sink.claims(_extract_chunk(nlp, fresh, pending_papers, summary))
+    for batch, result in runner(batches(records, summary, dedupe, strict)):
+        sink.rejects(batch.rejects)
+        sink.claims(result.claims)
+        sink.spool_papers(result.papers)
+        for row in result.papers:
+            setattr(summary, row["status"], getattr(summary, row["status"]) + 1)
+            summary.claims.update(row["kinds"])
+            if row["error"]:
+                summary.warnings.append(f"{row['paper_id']}: {row['error']}")
         if progress is not None:
-            progress.update(len(chunk))
-    for paper_id, row in pending_papers.items():
-        row["sources"] = ";".join(dedupe.sources[paper_id])
-    sink.papers(list(pending_papers.values()))
-
-
-def _extract_chunk(
-    nlp: Language, fresh: list[tuple[str, Record]], papers: dict[str, dict], summary: Summary
-) -> list[dict]:
-    rows: list[dict] = []
-    for (paper_id, record), doc in zip(fresh, nlp.pipe(_docs(nlp, fresh))):
-        claims = doc._.claims or []
-        rows += claim_rows(paper_id, claims)
-        summary.claims.update(c.kind for c in claims)
-        status = "ok" if claims else "empty"
-        setattr(summary, status, getattr(summary, status) + 1)
-        papers[paper_id] = {
-            "paper_id": paper_id,
-            "title": record.title,
-            "sources": "",
-            "n_claims": len(claims),
-            "status": status,
-            "error": None,
-        }
-    return rows
-
-
-def _docs(nlp: Language, fresh: list[tuple[str, Record]]) -> Iterator:
-    """Tokenized docs carrying their title (the proposed-name finder reads it)."""
-    for _, record in fresh:
-        doc = nlp.make_doc(record.abstract)
-        doc._.title = record.title
-        yield doc
+            progress.update(len(batch.items))
+    sink.finish_papers(dedupe)
 
 
 def extract_table(
@@ -220,29 +367,36 @@ def extract_table(
     rules: Sequence[str | os.PathLike] = (),
     fields: Fields = DEFAULT_FIELDS,
     nlp: Language | None = None,
+    jobs: int = 1,
 ) -> Tables:
     """The Python API: corpus files in, claims / papers / rejects DataFrames out."""
-    from extract.pipeline import build_nlp
-
     started = time.perf_counter()
-    nlp = nlp or build_nlp(rules)
     sink, summary = MemorySink(), Summary()
-    process(iter_records(expand_inputs(inputs), fields), nlp, sink, summary)
+    runner = local_runner(rules, resolve_jobs(jobs), nlp)
+    process(iter_records(expand_inputs(inputs), fields), runner, sink, summary)
     summary.seconds = time.perf_counter() - started
-    return Tables(
-        claims_frame(sink.claim_rows),
-        papers_frame(sink.paper_rows),
-        frame(sink.reject_rows, REJECT_COLUMNS),
-        summary,
-    )
+    papers = pd.concat(sink.paper_frames, ignore_index=True) if sink.paper_frames else papers_frame([])
+    return Tables(claims_frame(sink.claim_rows), papers, frame(sink.reject_rows, REJECT_COLUMNS), summary)
 
 
-def extract_text(text: str, nlp: Language | None = None) -> pd.DataFrame:
+def extract_text(text: str, nlp: Language | None = None, title: str = "") -> pd.DataFrame:
     """Claims of one abstract as a DataFrame (paper_id empty)."""
     from extract.pipeline import build_nlp
 
-    doc = (nlp or build_nlp())(text)
-    return claims_frame(claim_rows("", doc._.claims or []))
+    nlp = nlp or build_nlp()
+    doc = nlp.make_doc(text)
+    doc._.title = title
+    return claims_frame(claim_rows("", nlp(doc)._.claims or []))
+
+
+def output_paths(output: Path, papers: str | os.PathLike | None, rejects: str | os.PathLike | None):
+    """The three tables' paths: '-o claims.csv' → claims.papers.csv, claims.rejects.jsonl."""
+    format_of(output)
+    papers_path = Path(papers) if papers else output.with_name(output.stem + ".papers" + output.suffix)
+    rejects_path = Path(rejects) if rejects else output.with_name(output.stem + ".rejects.jsonl")
+    for path in (papers_path, rejects_path):
+        format_of(path)
+    return papers_path, rejects_path
 
 
 def run_batch(
@@ -254,21 +408,19 @@ def run_batch(
     fields: Fields = DEFAULT_FIELDS,
     strict: bool = False,
     show_progress: bool = True,
+    jobs: int = 1,
 ) -> Summary:
-    """The ``extract batch`` job: write the tables to files, return the summary."""
-    from extract.pipeline import build_nlp
-
+    """The ``extract batch`` job with the local engine: tables to files, the summary back."""
     started = time.perf_counter()
-    paths = expand_inputs(inputs)
     output = Path(output)
-    papers_path = Path(papers) if papers else output.with_name(output.stem + ".papers" + output.suffix)
-    rejects_path = Path(rejects) if rejects else default_rejects_path(output)
-    nlp = build_nlp(rules)
-    sink = FileSink(output, papers_path, rejects_path)
+    papers_path, rejects_path = output_paths(output, papers, rejects)
+    paths = expand_inputs(inputs)
+    runner = local_runner(rules, resolve_jobs(jobs))
+    sink = FileSink(TableWriter(output, CLAIM_COLUMNS), papers_path, rejects_path)
     summary = Summary()
-    progress = _progress_bar(paths) if show_progress else None
+    progress = _progress_bar() if show_progress else None
     try:
-        process(iter_records(paths, fields), nlp, sink, summary, strict, progress)
+        process(iter_records(paths, fields), runner, sink, summary, strict, progress)
     except BaseException:
         sink.abort()  # a failed or interrupted run leaves no table that looks complete
         raise
@@ -280,13 +432,13 @@ def run_batch(
     return summary
 
 
-def _progress_bar(paths: list[Path]):
+def _progress_bar():
     """A records bar on stderr when it is a terminal (no pre-count pass over the corpus)."""
     from tqdm import tqdm
 
     return tqdm(
         total=None,
-        unit=" records",
+        unit=" papers",
         file=sys.stderr,
         mininterval=0.5,
         disable=not sys.stderr.isatty(),

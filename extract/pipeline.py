@@ -13,10 +13,15 @@ import extract.components  # noqa: F401  (registers the factories)
 from extract.tokenize import customize_tokenizer
 from extract.units import is_written_number
 
+# spaCy refuses texts over 1,000,000 characters by default; a scraped "abstract" may be a
+# whole paper. Tokenizing 10 MB takes seconds and about a gigabyte, which is acceptable.
+MAX_LENGTH = 10_000_000
+
 
 def build_nlp(rules: Sequence[str | os.PathLike] = (), use_env: bool = True) -> Language:
     """The full pipeline; ``rules`` are extra rule directories layered over the built-in ones."""
     nlp = spacy.blank("en")
+    nlp.max_length = MAX_LENGTH
     # LIKE_NUM widened to '3.8e25', '10^24' and '10,000' so '@number' matches every form.
     nlp.vocab.lex_attr_getters[LIKE_NUM] = is_written_number
     customize_tokenizer(nlp)

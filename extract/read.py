@@ -11,6 +11,7 @@ import csv
 import glob
 import gzip
 import hashlib
+import html
 import io
 import json
 import os
@@ -36,10 +37,17 @@ class Record:
 
 @dataclass(frozen=True)
 class Rejected:
-    """An input record (or a whole file) that could not be used, and why."""
+    """An input record (or a whole file) that could not be used, and why.
+
+    ``record`` is False for a problem of a whole file (unknown type, binary, truncated):
+    such an entry is reported but is not one of the records read. ``warning`` marks a
+    file-level note after which every record was still used (e.g. a non-UTF-8 line).
+    """
 
     source: str
     reason: str
+    record: bool = True
+    warning: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,32 +113,100 @@ def _base_suffix(path: Path) -> str:
 
 # ---------------------------------------------------------------- text access
 
+_SNIFF_BYTES = 8192
+_FALLBACK_ENCODING = "cp1252"
 
-def _open_text(path: Path) -> io.TextIOBase:
-    """Open a (possibly gzipped) file as UTF-8 text; undecodable bytes become U+FFFD.
 
-    Replacing instead of failing keeps every other record of a mostly-good file; the
-    record that held the bad bytes is flagged by ``_check_text`` below.
+class LineReader:
+    """The lines of a (possibly gzipped) file, decoded one by one, keeping line ends.
+
+    A line that is not UTF-8 is decoded as Windows-1252 instead of failing (the common
+    cause: a file saved by an old editor), and counted in ``fallback_lines`` so the caller
+    can warn. A truncated gzip stops the lines and leaves the reason in ``error``: the lines
+    before it are still used.
     """
-    raw = gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb")
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fallback_lines = 0
+        self.error: str | None = None
+        self.line_no = 0
+
+    def _open(self) -> io.BufferedIOBase:
+        return gzip.open(self.path, "rb") if self.path.suffix.lower() == ".gz" else open(self.path, "rb")
+
+    def is_binary(self) -> bool:
+        try:
+            with self._open() as handle:
+                return b"\x00" in handle.read(_SNIFF_BYTES)
+        except (EOFError, OSError, zlib.error):
+            return False  # a broken gzip is reported while reading, with its line number
+
+    def __iter__(self) -> Iterator[str]:
+        try:
+            with self._open() as handle:
+                for raw in handle:
+                    self.line_no += 1
+                    try:
+                        yield raw.decode("utf-8")
+                    except UnicodeDecodeError:
+                        self.fallback_lines += 1
+                        yield raw.decode(_FALLBACK_ENCODING, errors="replace")
+        except (EOFError, OSError, zlib.error) as exc:
+            self.error = f"truncated or corrupt compressed file after line {self.line_no} ({exc})"
+
+    def notices(self) -> Iterator[Rejected]:
+        """What went wrong with the file as a whole, as file-level rejects."""
+        if self.fallback_lines:
+            yield Rejected(
+                str(self.path),
+                f"{self.fallback_lines} line(s) not UTF-8, decoded as Windows-1252 (kept)",
+                record=False,
+                warning=True,
+            )
+        if self.error:
+            yield Rejected(str(self.path), self.error, record=False)
 
 
-def _check_text(source: str, title: str, abstract: str) -> Rejected | None:
-    if "\x00" in abstract or "\x00" in title:
-        return Rejected(source, "binary content (NUL bytes)")
-    if not title.strip() and not abstract.strip():
-        return Rejected(source, "empty record: no title and no abstract")
-    if not abstract.strip():
-        return Rejected(source, "missing or empty abstract")
-    return None
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_CONTROLS = {c: " " for c in [*range(0, 9), 11, 12, *range(14, 32), *range(127, 160)]}
+_SPACES = dict.fromkeys(
+    map(ord, "\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"), " "
+)
+_TRANSLATION = {**_CONTROLS, **_SPACES, **_ZERO_WIDTH}
+_DIGIT_GROUP_SPACE = re.compile(r"(?<=\d)[\u00a0\u2009\u202f\u2007](?=\d{3}(?!\d))")
+_HTML_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+_MOJIBAKE = re.compile("[ÃÂâ][\u0080-\u00bf€™œ“”‘’–—¢£¤¥¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾]")
+
+
+def clean_text(text: str) -> str:
+    """The text the extractor sees and offsets index: HTML entities decoded, UTF-8 read as
+    Windows-1252 repaired, control and zero-width characters dropped, exotic spaces made
+    plain ("24\u00a0GB" → "24 GB"), and thin spaces inside numbers removed ("1 000" → "1000")."""
+    if _HTML_ENTITY.search(text):
+        text = html.unescape(text)
+    if _MOJIBAKE.search(text):
+        text = _repair_mojibake(text)
+    text = _DIGIT_GROUP_SPACE.sub("", text)
+    return text.translate(_TRANSLATION).strip()
+
+
+def _repair_mojibake(text: str) -> str:
+    """'â€™' → '’' when the whole text round-trips; otherwise leave it as it is."""
+    try:
+        repaired = text.encode(_FALLBACK_ENCODING).decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+    return repaired if len(_MOJIBAKE.findall(repaired)) < len(_MOJIBAKE.findall(text)) else text
 
 
 def _make_record(source: str, title: str, abstract: str, rid: str | None) -> Record | Rejected:
-    problem = _check_text(source, title, abstract)
-    if problem:
-        return problem
-    return Record(source=source, title=title.strip(), abstract=abstract.strip(), id=rid)
+    title, abstract = clean_text(title), clean_text(abstract)
+    if not title and not abstract:
+        return Rejected(source, "empty record: no title and no abstract")
+    if not abstract:
+        return Rejected(source, "missing or empty abstract")
+    return Record(source=source, title=title, abstract=abstract, id=rid)
 
 
 # ---------------------------------------------------------------- page dumps
@@ -151,8 +227,8 @@ def read_page_dump(path: Path) -> Iterator[Record | Rejected]:
     Three layouts occur: blank-line separated entries with author/date/upvote lines,
     compact title-line/abstract-line pages, and a first title glued to "Subscribe".
     """
-    with _open_text(path) as handle:
-        lines = [line.rstrip("\r\n") for line in handle]
+    reader = LineReader(path)
+    lines = [line.rstrip("\r\n") for line in reader]
     metadata = set()
     for i, line in enumerate(lines):
         if line.strip() == _META_SEPARATOR:
@@ -175,6 +251,7 @@ def read_page_dump(path: Path) -> Iterator[Record | Rejected]:
     if len(content) % 2:
         line_no, title = content[-1]
         yield Rejected(f"{path}:{line_no}", "title without an abstract at end of page")
+    yield from reader.notices()
 
 
 def _neighbour_lines(lines: list[str], index: int) -> list[int]:
@@ -194,47 +271,41 @@ def _neighbour_lines(lines: list[str], index: int) -> list[int]:
 
 def read_jsonl(path: Path, fields: Fields) -> Iterator[Record | Rejected]:
     """Read one JSON object per line; a malformed line is rejected, the rest still read."""
-    with _open_text(path) as handle:
-        for line_no, line in _numbered_lines(path, handle):
-            source = f"{path}:{line_no}"
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Rejected(source, f"malformed JSON: {exc.msg} (column {exc.colno})")
-                continue
-            if not isinstance(obj, dict):
-                yield Rejected(source, f"expected a JSON object, got {type(obj).__name__}")
-                continue
-            yield _record_from_mapping(source, obj, fields)
-
-
-def _numbered_lines(path: Path, handle: io.TextIOBase) -> Iterator[tuple[int, str]]:
-    try:
-        yield from enumerate(handle, start=1)
-    except (EOFError, OSError, zlib.error) as exc:
-        raise InputError(f"{path}: truncated or corrupt compressed file ({exc})") from exc
+    reader = LineReader(path)
+    for line_no, line in enumerate(reader, start=1):
+        source = f"{path}:{line_no}"
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Rejected(source, f"malformed JSON: {exc.msg} (column {exc.colno})")
+            continue
+        if not isinstance(obj, dict):
+            yield Rejected(source, f"expected a JSON object, got {type(obj).__name__}")
+            continue
+        yield _record_from_mapping(source, obj, fields)
+    yield from reader.notices()
 
 
 def read_csv(path: Path, fields: Fields) -> Iterator[Record | Rejected]:
     """Read a CSV/TSV with a header row; quoted newlines are part of the field."""
     delimiter = "\t" if _base_suffix(path) == ".tsv" else ","
-    with _open_text(path) as handle:
-        reader = csv.DictReader(handle, delimiter=delimiter)
-        try:
-            header = reader.fieldnames or []
-            missing = [name for name in (fields.title, fields.abstract) if name not in header]
-            if missing:
-                raise InputError(
-                    f"{path}:1: missing column(s) {', '.join(missing)}; found {', '.join(header)}"
-                )
-            for row in reader:
-                yield _record_from_mapping(f"{path}:{reader.line_num}", row, fields)
-        except csv.Error as exc:
-            yield Rejected(f"{path}:{reader.line_num}", f"malformed CSV: {exc}")
-        except (EOFError, OSError, zlib.error) as exc:
-            raise InputError(f"{path}: truncated or corrupt compressed file ({exc})") from exc
+    reader = LineReader(path)
+    rows = csv.DictReader(iter(reader), delimiter=delimiter)
+    try:
+        header = rows.fieldnames or []
+        missing = [name for name in (fields.title, fields.abstract) if name not in header]
+        if missing and header:
+            yield Rejected(
+                str(path), f"missing column(s) {', '.join(missing)}; found {', '.join(header)}", record=False
+            )
+            return
+        for row in rows:
+            yield _record_from_mapping(f"{path}:{rows.line_num}", row, fields)
+    except csv.Error as exc:
+        yield Rejected(f"{path}:{rows.line_num}", f"malformed CSV: {exc}; the rest of the file is skipped")
+    yield from reader.notices()
 
 
 def _record_from_mapping(source: str, obj: dict, fields: Fields) -> Record | Rejected:
@@ -252,19 +323,35 @@ def _record_from_mapping(source: str, obj: dict, fields: Fields) -> Record | Rej
 
 
 def read_file(path: Path, fields: Fields = DEFAULT_FIELDS) -> Iterator[Record | Rejected]:
-    """Read one corpus file, choosing the reader by suffix (``.gz`` is looked through)."""
+    """Read one corpus file, choosing the reader by suffix (``.gz`` is looked through).
+
+    A file that cannot be read at all (unknown type, binary, unreadable) yields one
+    file-level ``Rejected`` instead of raising, so one bad file never stops a run.
+    """
     suffix = _base_suffix(path)
-    if suffix in PAGE_SUFFIXES:
-        yield from read_page_dump(path)
-    elif suffix in JSONL_SUFFIXES:
-        yield from read_jsonl(path, fields)
-    elif suffix in CSV_SUFFIXES:
-        yield from read_csv(path, fields)
-    else:
-        raise InputError(
-            f"{path}: unknown file type '{suffix or path.name}' "
-            f"(expected one of {', '.join(KNOWN_SUFFIXES)}, optionally .gz)"
+    readers = {
+        **dict.fromkeys(PAGE_SUFFIXES, lambda: read_page_dump(path)),
+        **dict.fromkeys(JSONL_SUFFIXES, lambda: read_jsonl(path, fields)),
+        **dict.fromkeys(CSV_SUFFIXES, lambda: read_csv(path, fields)),
+    }
+    if suffix not in readers:
+        known = ", ".join(KNOWN_SUFFIXES)
+        yield Rejected(
+            str(path),
+            f"unknown file type '{suffix or path.name}' (expected {known}, optionally .gz)",
+            record=False,
         )
+        return
+    try:
+        if path.stat().st_size == 0:
+            yield Rejected(str(path), "empty file", record=False, warning=True)
+            return
+        if LineReader(path).is_binary():
+            yield Rejected(str(path), "binary file (NUL bytes), not text", record=False)
+            return
+        yield from readers[suffix]()
+    except PermissionError as exc:
+        yield Rejected(str(path), f"cannot read file ({exc.strerror})", record=False)
 
 
 def iter_records(paths: Iterable[Path], fields: Fields = DEFAULT_FIELDS) -> Iterator[Record | Rejected]:
@@ -287,40 +374,51 @@ def title_key(title: str) -> str:
     return hashlib.sha1(normalize_title(title).encode("utf-8")).hexdigest()[:16]
 
 
-class Deduplicator:
-    """Assigns paper ids and folds repeated papers into one, remembering every source.
+def record_key(record: Record) -> str:
+    """What makes two records the same paper: the normalized title (the abstract's start
+    when there is no title)."""
+    if record.title.strip():
+        return title_key(record.title)
+    return hashlib.sha1(normalize_title(record.abstract[:500]).encode("utf-8")).hexdigest()[:16]
 
-    Only hashes and ids are held, never abstracts, so memory grows with the number of
-    distinct papers, not with their text.
+
+class Deduplicator:
+    """Assigns paper ids and folds repeated papers into one.
+
+    Memory stays small however large the corpus: per distinct paper it holds one 64-bit
+    integer (the title hash), per explicit id one more, and sources only for the rare
+    duplicates (``extra_sources``, keyed by title hash). The first source of each paper
+    travels with the paper itself.
     """
 
     def __init__(self) -> None:
-        self.paper_of_title: dict[str, str] = {}
-        self.title_of_id: dict[str, str] = {}
-        self.sources: dict[str, list[str]] = {}
-        self.titles: dict[str, str] = {}
+        self.seen: set[int] = set()
+        self.key_of_id: dict[int, int] = {}
+        self.extra_sources: dict[int, list[str]] = {}
 
     def add(self, record: Record) -> tuple[str, bool] | Rejected:
-        """Return ``(paper_id, is_new)`` or a ``Rejected`` for a conflicting id."""
-        key = title_key(record.title) if record.title.strip() else _text_key(record.abstract)
-        if record.id is not None and record.id in self.title_of_id:
-            if self.title_of_id[record.id] != key:
-                return Rejected(record.source, f"duplicate id '{record.id}' with a different title")
-        paper_id = self.paper_of_title.get(key)
-        if paper_id is not None:
-            self.sources[paper_id].append(record.source)
-            return paper_id, False
-        paper_id = record.id if record.id is not None else "t" + key
-        self.paper_of_title[key] = paper_id
+        """Return ``(paper_id, is_new)``, or a ``Rejected`` for an id reused by another paper.
+
+        For a duplicate the returned paper id is only the id this record would have had;
+        the paper keeps the id of its first record.
+        """
+        hex_key = record_key(record)
+        key = int(hex_key, 16)
         if record.id is not None:
-            self.title_of_id[record.id] = key
-        self.sources[paper_id] = [record.source]
-        self.titles[paper_id] = record.title
+            id_hash = int(hashlib.sha1(record.id.encode("utf-8")).hexdigest()[:16], 16)
+            known = self.key_of_id.setdefault(id_hash, key)
+            if known != key:
+                return Rejected(record.source, f"duplicate id '{record.id}' with a different title")
+        paper_id = record.id if record.id is not None else "t" + hex_key
+        if key in self.seen:
+            self.extra_sources.setdefault(key, []).append(record.source)
+            return paper_id, False
+        self.seen.add(key)
         return paper_id, True
 
-
-def _text_key(text: str) -> str:
-    return hashlib.sha1(normalize_title(text[:500]).encode("utf-8")).hexdigest()[:16]
+    def sources_of(self, hex_key: str, first_source: str) -> list[str]:
+        """Every source of the paper whose first record had this ``record_key``."""
+        return [first_source, *self.extra_sources.get(int(hex_key, 16), [])]
 
 
 def read_papers(
@@ -331,20 +429,21 @@ def read_papers(
     Returns the distinct papers, the rejects, and the number of records read.
     """
     dedupe = Deduplicator()
-    papers: dict[str, Paper] = {}
+    papers: list[Paper] = []
     rejects: list[Rejected] = []
     n_read = 0
     for item in iter_records(expand_inputs(inputs), fields):
-        n_read += 1
         if isinstance(item, Rejected):
+            n_read += item.record
             rejects.append(item)
             continue
+        n_read += 1
         outcome = dedupe.add(item)
         if isinstance(outcome, Rejected):
             rejects.append(outcome)
-            continue
-        paper_id, is_new = outcome
-        if is_new:
-            papers[paper_id] = Paper(paper_id, item.title, item.abstract)
-        papers[paper_id].sources = dedupe.sources[paper_id]
-    return list(papers.values()), rejects, n_read
+        elif outcome[1]:
+            papers.append(Paper(outcome[0], item.title, item.abstract, [item.source, record_key(item)]))
+    for paper in papers:
+        first, key = paper.sources
+        paper.sources = dedupe.sources_of(key, first)
+    return papers, rejects, n_read

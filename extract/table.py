@@ -92,10 +92,16 @@ class TableWriter:
         self._wrote_header = False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = (
-                None if self.format == "parquet" else open(self.tmp, "w", encoding="utf-8", newline="")
-            )
+            # opened now even for Parquet (rewritten on first write): an unwritable place
+            # fails before any work is done
+            self._handle = open(self.tmp, "w", encoding="utf-8", newline="")
+            if self.format == "parquet":
+                self._handle.close()
+                self._handle = None
+            if self.path.is_dir():
+                raise IsADirectoryError(21, "is a directory")
         except OSError as exc:
+            self.tmp.unlink(missing_ok=True)
             raise OutputError(f"{self.path}: cannot write output ({exc.strerror})") from exc
 
     def write(self, df: pd.DataFrame) -> None:
