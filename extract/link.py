@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from spacy.tokens import Doc, Span
 
 from extract.claim import Claim
-from extract.normalize import sentence_index, sentence_of, sentence_span
+from extract.normalize import doc_text, sentence_index, sentence_of, sentence_span
 
 DEVICE_CLASSES = {"GPU", "TPU"}
 _COORDINATION = {",", "and", "or", "/", "&"}
@@ -28,7 +28,7 @@ def inherit_model_names(doc: Doc, claims: list[Claim]) -> list[Claim]:
     for claim in claims:
         if claim.kind == "model_size":
             if claim.name is None and previous is not None and previous.name:
-                between = doc.text[previous.end : claim.start].split()
+                between = doc_text(doc)[previous.end : claim.start].split()
                 if previous.sentence == claim.sentence and all(w in _COORDINATION for w in between):
                     claim = replace(claim, name=previous.name)
             previous = claim
@@ -50,7 +50,7 @@ def merge_elaborated_hardware(doc: Doc, claims: list[Claim]) -> list[Claim]:
             continue
         if specific.name in DEVICE_CLASSES or specific.sentence != general.sentence:
             continue
-        gap = doc.text[general.end : specific.start].replace("(", " ( ").split()
+        gap = doc_text(doc)[general.end : specific.start].replace("(", " ( ").split()
         if not gap or not all(w.rstrip(",") in _ELABORATION or w == "" for w in gap):
             continue
         dropped.add(id(general))
@@ -129,6 +129,10 @@ def link_results(doc: Doc, claims: list[Claim], found: list[Mention], proposed: 
         by_sentence.setdefault(mention.sentence, []).append(mention)
     results = [c for c in claims if c.kind == "result"]
     respectively = _respectively_pairs(doc, results, by_sentence)
+    size_names: dict[int, str] = {}  # the first named model size of each sentence
+    for claim in claims:
+        if claim.kind == "model_size" and claim.name:
+            size_names.setdefault(claim.sentence, claim.name)
     out = []
     for claim in claims:
         if claim.kind not in ("result", "model_size"):
@@ -158,8 +162,7 @@ def link_results(doc: Doc, claims: list[Claim], found: list[Mention], proposed: 
                 metric=metric,
                 dataset=dataset,
                 method=_method(here, token, text, proposed) or _method(previous, token, "", proposed),
-                model=_nearest(here, token, "METHOD", models_only=True)
-                or _model_size_name(claims, claim.sentence),
+                model=_nearest(here, token, "METHOD", models_only=True) or size_names.get(claim.sentence),
                 baseline=_baseline(doc, here, token),
             )
         )
@@ -231,19 +234,15 @@ def _baseline(doc: Doc, mentions_: list[Mention], span: Span) -> str | None:
     return after[0].name if after else None
 
 
-def _model_size_name(claims: list[Claim], sentence: int) -> str | None:
-    return next(
-        (c.name for c in claims if c.kind == "model_size" and c.sentence == sentence and c.name), None
-    )
-
-
 def _respectively_pairs(doc, results, by_sentence) -> dict[int, dict[str, str]]:
     """'on A, B and C ... 14%, 7% and 9% respectively' pairs values with names in order."""
     pairs: dict[int, dict[str, str]] = {}
-    for index in range(len(sentence_index(doc))):
+    by_index: dict[int, list[Claim]] = {}
+    for claim in results:
+        by_index.setdefault(claim.sentence, []).append(claim)
+    for index, values in by_index.items():
         if "respectively" not in sentence_span(doc, index).text.lower():
             continue
-        values = [c for c in results if c.sentence == index]
         for label in ("DATASET", "METRIC"):
             names = [m.name for m in by_sentence.get(index, []) if m.label == label]
             names = list(dict.fromkeys(names))

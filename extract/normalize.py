@@ -53,6 +53,14 @@ def sentence_index(doc: Doc) -> list[int]:
     return starts
 
 
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, built once per Doc (the property joins every token on each call)."""
+    text = doc.user_data.get("text")
+    if text is None:
+        text = doc.user_data["text"] = doc.text
+    return text
+
+
 def sentence_span(doc: Doc, index: int) -> Span:
     """Sentence ``index`` of ``doc`` as a Span."""
     starts = sentence_index(doc)
@@ -236,7 +244,7 @@ class Normalizer:
             rows.append(
                 Claim(
                     kind=kind,
-                    text=doc.text[start:end],
+                    text=doc_text(doc)[start:end],
                     start=start,
                     end=end,
                     sentence=sentence_of(starts, doc.char_span(start, end, alignment_mode="expand").start),
@@ -273,10 +281,10 @@ class Normalizer:
             start_char = before.idx  # currency sign, or the opening '$' of LaTeX math
         end_token = doc[group.end - 1]
         end_char = end_token.idx + len(end_token.text)
-        unit_text = doc.text[doc[group.start].idx + len(doc[group.start].text) : end_char].strip()
+        unit_text = doc_text(doc)[doc[group.start].idx + len(doc[group.start].text) : end_char].strip()
         return Claim(
             kind=kind,
-            text=doc.text[start_char:end_char],
+            text=doc_text(doc)[start_char:end_char],
             start=start_char,
             end=end_char,
             sentence=sentence,
@@ -293,12 +301,8 @@ class Normalizer:
 
     def _hardware(self, span: Span, rule: Rule, sentence: int) -> Claim:
         doc = span.doc
-        devices = [
-            ent
-            for ent in doc.ents
-            if ent.label_ == "DEVICE" and ent.start >= span.start and ent.end <= span.end
-        ]
-        names = [self.rules[ent.ent_id_].name for ent in devices if ent.ent_id_ in self.rules]
+        rule_ids = dict.fromkeys(t.ent_id_ for t in span if t.ent_type_ == "DEVICE")
+        names = [self.rules[i].name for i in rule_ids if i in self.rules]
         specific = [n for n in names if n not in ("GPU", "TPU")]
         name = (specific or names or [None])[0]
         count = None

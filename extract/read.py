@@ -277,7 +277,7 @@ def read_jsonl(path: Path, fields: Fields) -> Iterator[Record | Rejected]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = json.loads(line.rstrip("\r\n"))
         except json.JSONDecodeError as exc:
             yield Rejected(source, f"malformed JSON: {exc.msg} (column {exc.colno})")
             continue

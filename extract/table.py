@@ -8,6 +8,7 @@ looks complete.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
@@ -101,7 +102,8 @@ class TableWriter:
             if self.path.is_dir():
                 raise IsADirectoryError(21, "is a directory")
         except OSError as exc:
-            self.tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                self.tmp.unlink()
             raise OutputError(f"{self.path}: cannot write output ({exc.strerror})") from exc
 
     def write(self, df: pd.DataFrame) -> None:

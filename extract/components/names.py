@@ -15,6 +15,7 @@ from spacy.util import filter_spans
 
 from extract.abbreviations import find_abbreviations
 from extract.names import coined_names, generic_short_forms
+from extract.normalize import doc_text
 
 for _name, _default in (("title", ""), ("proposed", None), ("long_forms", None), ("aliases", None)):
     if not Doc.has_extension(_name):
@@ -32,14 +33,13 @@ class NameFinder:
     """Coined names from the title and proposal sentences; see ``extract.names``."""
 
     def __call__(self, doc: Doc) -> Doc:
-        abbreviations = find_abbreviations(doc.text)
+        text = doc_text(doc)
+        abbreviations = find_abbreviations(text)
         listed = {e.text for e in doc.ents if e.label_ == "GENERIC"}
         known = {e.text: e.label_ for e in doc.ents if _from_gazetteer(e)}
         coined = [
             c
-            for c in coined_names(
-                doc._.title or "", doc.text, abbreviations, frozenset(known), frozenset(listed)
-            )
+            for c in coined_names(doc._.title or "", text, abbreviations, frozenset(known), frozenset(listed))
             if c.text not in listed and known.get(c.text) not in ("DATASET", "METRIC", "DEVICE")
         ]
         # an acronym the paper defines for a field or class ("reinforcement learning (RL)")
@@ -48,7 +48,7 @@ class NameFinder:
         new_ents = []
         for name in coined:
             label, rule = ("DATASET", PROPOSED_DATASET) if name.is_dataset else ("METHOD", PROPOSED_METHOD)
-            for match in re.finditer(rf"(?<![\w/.-]){re.escape(name.text)}(?![\w]|-\w)", doc.text):
+            for match in re.finditer(rf"(?<![\w/.-]){re.escape(name.text)}(?![\w]|-\w)", text):
                 span = doc.char_span(match.start(), match.end(), alignment_mode="strict")
                 if span is not None:
                     new_ents.append(Span(doc, span.start, span.end, label=label, span_id=rule))
