@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import numpy
+from spacy.attrs import ENT_TYPE, LIKE_NUM, LOWER
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -54,14 +56,18 @@ _ANCHOR_WORDS = {"twice", "thrice", "single", "$", "us$", "\\$"}
 
 
 def anchor_windows(doc: Doc) -> list[tuple[int, int]]:
-    """Token windows around numbers, devices and multiplier words, merged."""
+    """Token windows around numbers, devices and multiplier words, merged (one array pass,
+    no Python loop over tokens)."""
+    if not len(doc):
+        return []
+    strings = doc.vocab.strings
+    columns = doc.to_array([LIKE_NUM, ENT_TYPE, LOWER])
+    words = numpy.array([strings.add(w) for w in _ANCHOR_WORDS], dtype=columns.dtype)
+    anchor = (
+        (columns[:, 0] == 1) | (columns[:, 1] == strings.add("DEVICE")) | numpy.isin(columns[:, 2], words)
+    )
     n = len(doc)
-    spans = [
-        (max(0, t.i - REACH), min(n, t.i + REACH + 1))
-        for t in doc
-        if t.like_num or t.ent_type_ == "DEVICE" or t.lower_ in _ANCHOR_WORDS or t.text[:1].isdigit()
-    ]
-    return merge_windows(spans)
+    return merge_windows([(max(0, i - REACH), min(n, i + REACH + 1)) for i in numpy.flatnonzero(anchor)])
 
 
 def _rejected(match: tuple[Rule, int, int], rejects: list[tuple[Rule, int, int]]) -> bool:
