@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy
-from spacy.attrs import ENT_TYPE, LIKE_NUM, LOWER
+from spacy.attrs import ENT_TYPE, LIKE_NUM, LOWER, PREFIX
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -61,10 +61,14 @@ def anchor_windows(doc: Doc) -> list[tuple[int, int]]:
     if not len(doc):
         return []
     strings = doc.vocab.strings
-    columns = doc.to_array([LIKE_NUM, ENT_TYPE, LOWER])
+    columns = doc.to_array([LIKE_NUM, ENT_TYPE, LOWER, PREFIX])
     words = numpy.array([strings.add(w) for w in _ANCHOR_WORDS], dtype=columns.dtype)
+    digits = numpy.array([strings.add(d) for d in "0123456789"], dtype=columns.dtype)
     anchor = (
-        (columns[:, 0] == 1) | (columns[:, 1] == strings.add("DEVICE")) | numpy.isin(columns[:, 2], words)
+        (columns[:, 0] == 1)
+        | (columns[:, 1] == strings.add("DEVICE"))
+        | numpy.isin(columns[:, 2], words)
+        | numpy.isin(columns[:, 3], digits)  # "8x7B", "3.0%/5.2" start with a digit
     )
     n = len(doc)
     return merge_windows([(max(0, i - REACH), min(n, i + REACH + 1)) for i in numpy.flatnonzero(anchor)])
