@@ -86,8 +86,10 @@ def throughput(texts: list[str]) -> dict[str, float]:
 
 def startup() -> float:
     """Seconds for a fresh interpreter to import the package and build the pipeline."""
-    code = ("import time; t = time.perf_counter(); import extract; extract.build_nlp(); "
-            "print(time.perf_counter() - t)")
+    code = (
+        "import time; t = time.perf_counter(); import extract; extract.build_nlp(); "
+        "print(time.perf_counter() - t)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     return float(done.stdout.strip())
 

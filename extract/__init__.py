@@ -6,7 +6,9 @@
 """
 
 from extract.batch import Summary, Tables, extract_table, extract_text, run_batch
+from extract.leaderboard import leaderboard
 from extract.pipeline import build_nlp
+from extract.query import query
 from extract.read import Fields, read_papers
 
 __all__ = [
@@ -16,6 +18,8 @@ __all__ = [
     "build_nlp",
     "extract_table",
     "extract_text",
+    "leaderboard",
+    "query",
     "read_papers",
     "run_batch",
 ]

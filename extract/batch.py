@@ -189,18 +189,26 @@ Runner = Callable[[Iterable[Batch]], Iterator[tuple[Batch, ChunkResult]]]
 
 
 def local_runner(rules: Sequence[str | os.PathLike], jobs: int, nlp: Language | None = None) -> Runner:
-    """Chunks in order, in this process (``jobs == 1``) or in a pool of worker processes."""
+    """Chunks in order, in this process (``jobs == 1``) or in a pool of worker processes.
+
+    Where processes fork, the pipeline is built once here and inherited by every worker
+    (copy-on-write); elsewhere each worker builds its own.
+    """
+    import multiprocessing
+
     from extract.pipeline import build_nlp
 
+    forking = sys.platform.startswith("linux")
+    pipeline = nlp or (build_nlp(rules) if jobs == 1 or forking else None)
     if jobs == 1:
-        pipeline = nlp or build_nlp(rules)
         return lambda stream: ((b, extract_chunk(pipeline, b.items)) for b in stream)
 
     def run(stream: Iterable[Batch]) -> Iterator[tuple[Batch, ChunkResult]]:
-        import multiprocessing
-
-        context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        with context.Pool(jobs, initializer=_init_worker, initargs=([str(r) for r in rules],)) as pool:
+        global _worker_nlp
+        context = multiprocessing.get_context("fork" if forking else "spawn")
+        _worker_nlp = pipeline
+        init = (None, ()) if forking else (_init_worker, ([str(r) for r in rules],))
+        with context.Pool(jobs, initializer=init[0], initargs=init[1]) as pool:
             pending = _Passthrough(stream)
             for result in pool.imap(_work, pending, chunksize=1):
                 yield pending.taken.pop(0), result
@@ -224,7 +232,7 @@ class _Passthrough:
             yield batch.items
 
 
-_worker_nlp: Language | None = None  # one pipeline per worker process, built by _init_worker
+_worker_nlp: Language | None = None  # the pipeline of a worker process (inherited or built)
 
 
 def _init_worker(rules: list[str]) -> None:

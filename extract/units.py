@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pint
 
+from extract.errors import RuleError
+
 # Scale words and suffixes are numbers, never units ("7B" is 7e9, not 7 bytes).
 SCALES: dict[str, float] = {
     "K": 1e3,
@@ -104,7 +106,7 @@ _SURFACE_UNITS = {
 # What a unit name can look like; anything else never reaches pint's expression parser.
 _UNIT_SHAPE = re.compile(r"^[^\W\d]\w*(?:/[^\W\d]\w*)?$")
 
-_registry: dict[tuple[Path, ...], pint.UnitRegistry] = {}
+_registry: dict[tuple[tuple[Path, int], ...], pint.UnitRegistry] = {}
 
 
 def parse_number(text: str) -> float | None:
@@ -136,31 +138,122 @@ def scale_of(text: str) -> float | None:
 
 def registry(unit_files: Sequence[Path]) -> pint.UnitRegistry:
     """The one registry for these definition files (built on first use, then reused)."""
-    key = tuple(Path(p).resolve() for p in unit_files)
+    paths = tuple(Path(p).resolve() for p in unit_files)
+    key = tuple((p, p.stat().st_mtime_ns if p.exists() else 0) for p in paths)  # an edited file reloads
     if key not in _registry:
         ureg = pint.UnitRegistry(None, autoconvert_offset_to_baseunit=True)
-        for path in key:
-            ureg.load_definitions(str(path))
+        for path in paths:
+            try:
+                ureg.load_definitions(str(path))
+            except Exception as exc:  # check_definitions reports line by line; this is the net
+                raise RuleError([f"{path}: cannot load unit definitions: {_pint_reason(exc)}"]) from None
         _registry[key] = ureg
     return _registry[key]
 
 
 def check_definitions(unit_files: Sequence[Path]) -> list[str]:
-    """Load definition files into a scratch registry; report each problem as file:line."""
-    problems = []
-    ureg = pint.UnitRegistry(None)
-    for path in unit_files:
-        for line_no, line in enumerate(Path(path).read_text("utf-8").splitlines(), start=1):
-            stripped = line.split("#", 1)[0].strip()
-            if not stripped:
-                continue
+    """Load definition files into a scratch registry; report each problem as file:line [name].
+
+    Three kinds of problem: a line pint cannot parse, a name defined twice (units are only
+    added, never redefined: a second definition would silently change earlier claims), and
+    a definition that refers to a unit nobody defines (pint notices that only on first use).
+    ``@group`` / ``@context`` / ``@system`` / ``@defaults`` … ``@end`` blocks are loaded whole.
+    """
+    problems: list[tuple[int, int, str]] = []  # (file, line, message): reported in file order
+    ureg = pint.UnitRegistry(None, on_redefinition="raise")
+    defined_at: dict[str, str] = {}
+    to_resolve: list[tuple[int, int, str, str]] = []
+    for file_no, path in enumerate(unit_files):
+        try:
+            lines = Path(path).read_text("utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append((file_no, 0, f"{path}: cannot read unit file ({exc})"))
+            continue
+        for line_no, text, block in _definitions(lines):
+            names = _defined_names(text) if block is None else []
+            where = f"{path}:{line_no} [{names[0] if names else text if block else '?'}]"
             try:
-                ureg.define(stripped)
+                if block is None:
+                    ureg.define(text)
+                else:
+                    ureg.load_definitions(block)
+            except pint.errors.RedefinitionError as exc:
+                again = next((n for n in names if n in defined_at), _redefined_name(exc))
+                first = defined_at.get(again)
+                message = f"{where}: '{again}' is already defined" + (f" ({first})" if first else "")
+                problems.append((file_no, line_no, message))
+                continue
             except Exception as exc:  # pint raises many unrelated types for bad definitions
-                name = stripped.split("=", 1)[0].strip()
-                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                problems.append(f"{path}:{line_no} [{name}]: invalid unit definition: {reason}")
-    return problems
+                problems.append((file_no, line_no, f"{where}: invalid unit definition: {_pint_reason(exc)}"))
+                continue
+            inner = [_defined_names(b) for b in (block or [])[1:-1] if not b.startswith("@")]
+            if not text.startswith("@group"):
+                inner = []  # a context or system block defines no units
+            for name in names + [n for found in inner for n in found]:
+                defined_at.setdefault(name, f"{path}:{line_no}")
+            if inner:
+                to_resolve += [(file_no, line_no, where, n[0]) for n in inner if n and not n[0].endswith("-")]
+            elif names and not names[0].endswith("-") and not text.startswith("@"):
+                to_resolve.append((file_no, line_no, where, names[0]))
+    for file_no, line_no, where, name in to_resolve:  # definitions are lazy: use every unit once
+        try:
+            ureg.Quantity(1.0, name).to_base_units()
+        except pint.errors.UndefinedUnitError as exc:
+            missing = ", ".join(f"'{u}'" for u in _as_tuple(exc.unit_names))
+            problems.append((file_no, line_no, f"{where}: invalid unit definition: unknown unit {missing}"))
+        except Exception as exc:
+            problems.append((file_no, line_no, f"{where}: invalid unit definition: {_pint_reason(exc)}"))
+    return [message for *_, message in sorted(problems, key=lambda p: (p[0], p[1]))]
+
+
+_BLOCK_START = re.compile(r"^@(group|system|context|defaults)\b")
+
+
+def _definitions(lines: Sequence[str]) -> list[tuple[int, str, list[str] | None]]:
+    """(line number, text, block lines or None): one item per definition or per block."""
+    items: list[tuple[int, str, list[str] | None]] = []
+    block: list[str] | None = None
+    for line_no, line in enumerate(lines, start=1):
+        stripped = line.split("#", 1)[0].strip()
+        if not stripped:
+            continue
+        if block is not None:
+            block.append(stripped)
+            if stripped == "@end":
+                block = None
+        elif _BLOCK_START.match(stripped):
+            block = [stripped]
+            items.append((line_no, stripped, block))
+        else:
+            items.append((line_no, stripped, None))
+    return items
+
+
+def _redefined_name(exc: Exception) -> str:
+    found = re.search(r"redefine '([^']+)'", str(exc))
+    return found.group(1) if found else "?"
+
+
+def _defined_names(line: str) -> list[str]:
+    """'minute = 60 * second = min' → ['minute', 'min']; 'kilo- = 1e3 = k-' → ['kilo-', 'k-']."""
+    if line.startswith("@alias"):
+        parts = [p.strip() for p in line[len("@alias") :].split("=")]
+        return [p for p in parts[1:] if p]
+    parts = [p.strip() for p in line.split("=")]
+    return [parts[0], *(p for p in parts[2:] if p and p != "_")] if parts[0] else []
+
+
+def _as_tuple(names: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (names,) if isinstance(names, str) else tuple(names)
+
+
+def _pint_reason(exc: Exception) -> str:
+    """pint's message without its internals ('No loader function…', class reprs, positions)."""
+    text = str(exc).strip()
+    if isinstance(exc, TypeError) and "UnhandledParsingError" in text:
+        return "cannot parse this line (expected 'name = value = alias …')"
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return re.sub(r"\s*\(<class '[^']*'>\)", "", first)
 
 
 class UnitNormalizer:
