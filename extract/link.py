@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from spacy.tokens import Doc, Span
 
 from extract.claim import Claim
-from extract.normalize import doc_text, sentence_index, sentence_of, sentence_span
+from extract.normalize import doc_text, sentence_index, sentence_of, sentence_span, sentence_text
 
 DEVICE_CLASSES = {"GPU", "TPU"}
 _COORDINATION = {",", "and", "or", "/", "&"}
@@ -140,7 +140,7 @@ def link_results(doc: Doc, claims: list[Claim], found: list[Mention], proposed: 
             continue
         token = doc.char_span(claim.start, claim.end, alignment_mode="expand")
         here = by_sentence.get(claim.sentence, [])
-        text = sentence_span(doc, claim.sentence).text
+        text = sentence_text(doc, claim.sentence)
         previous = by_sentence.get(claim.sentence - 1, []) if _BACK_REFERENCE.search(text) else []
         if claim.kind == "model_size":
             out.append(
@@ -241,7 +241,7 @@ def _respectively_pairs(doc, results, by_sentence) -> dict[int, dict[str, str]]:
     for claim in results:
         by_index.setdefault(claim.sentence, []).append(claim)
     for index, values in by_index.items():
-        if "respectively" not in sentence_span(doc, index).text.lower():
+        if "respectively" not in sentence_text(doc, index).lower():
             continue
         for label in ("DATASET", "METRIC"):
             names = [m.name for m in by_sentence.get(index, []) if m.label == label]

@@ -61,6 +61,15 @@ def doc_text(doc: Doc) -> str:
     return text
 
 
+def sentence_text(doc: Doc, index: int) -> str:
+    """The text of sentence ``index``, sliced from the doc's text (no token joining)."""
+    span = sentence_span(doc, index)
+    if not len(span):
+        return ""
+    last = span[-1]
+    return doc_text(doc)[span[0].idx : last.idx + len(last.text)]
+
+
 def sentence_span(doc: Doc, index: int) -> Span:
     """Sentence ``index`` of ``doc`` as a Span."""
     starts = sentence_index(doc)

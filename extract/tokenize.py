@@ -151,6 +151,9 @@ class MLTokenizer:
 
     def __call__(self, text: str) -> Doc:
         doc = self.base(text)
+        # Doc.text is rebuilt from every token on each access; the input text is the same
+        # string (spaCy keeps it exactly), so components read it from here (normalize.doc_text)
+        doc.user_data["text"] = text
         if _GLUED_AFTER_INFIX.search(text) is None:
             return doc
         glued = [(t, _GLUED_QUANTITY.fullmatch(t.text)) for t in doc if t.text[:1].isdigit()]
