@@ -56,8 +56,12 @@ class CompiledRules:
         """Matches as doc token offsets, also when ``doc`` is a span of a Doc (spaCy's
         PhraseMatcher answers in doc offsets there, its Matcher in span offsets)."""
         offset = doc.start if isinstance(doc, Span) else 0
-        found = self.phrases(doc) + self.lower_phrases(doc)
-        found += [(key, start + offset, end + offset) for key, start, end in self.tokens(doc)]
+        found = []
+        for matcher in (self.phrases, self.lower_phrases):
+            if len(matcher):  # an empty matcher still walks every token
+                found += matcher(doc)
+        if len(self.tokens):
+            found += [(key, start + offset, end + offset) for key, start, end in self.tokens(doc)]
         return [(self.rules[key], start, end) for key, start, end in found]
 
     def find_in(self, doc: Doc, windows: list[tuple[int, int]]) -> list[tuple[Rule, int, int]]:
