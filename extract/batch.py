@@ -425,16 +425,30 @@ def run_batch(
     paths = expand_inputs(inputs)
     runner = local_runner(rules, resolve_jobs(jobs))
     sink = FileSink(TableWriter(output, CLAIM_COLUMNS), papers_path, rejects_path)
-    summary = Summary()
     progress = _progress_bar() if show_progress else None
     try:
-        process(iter_records(paths, fields), runner, sink, summary, strict, progress)
-    except BaseException:
-        sink.abort()  # a failed or interrupted run leaves no table that looks complete
-        raise
+        return run_into(sink, iter_records(paths, fields), runner, strict, started, progress)
     finally:
         if progress is not None:
             progress.close()
+
+
+def run_into(
+    sink: FileSink,
+    records: Iterable[Record | Rejected],
+    runner: Runner,
+    strict: bool,
+    started: float,
+    progress=None,
+) -> Summary:
+    """Run, then publish the tables; on any failure or interrupt they are removed instead,
+    so no table that looks complete is left behind."""
+    summary = Summary()
+    try:
+        process(records, runner, sink, summary, strict, progress)
+    except BaseException:
+        sink.abort()
+        raise
     sink.close()
     summary.seconds = time.perf_counter() - started
     return summary

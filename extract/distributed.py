@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 from spacy.language import Language
 
-from extract.batch import Batch, ChunkResult, FileSink, Summary, extract_chunk, process
+from extract.batch import Batch, ChunkResult, FileSink, Summary, extract_chunk, run_into
 from extract.errors import ExtractError, OutputError
 from extract.read import DEFAULT_FIELDS, Fields, expand_inputs, iter_records
 from extract.table import CLAIM_COLUMNS, TableWriter
@@ -117,17 +117,9 @@ def run_dask(
         owned = Client(scheduler) if scheduler else Client(LocalCluster(processes=True))
         client = owned
     sink = FileSink(PartitionWriter(directory, output if merge else None), papers_path, rejects_path)
-    summary = Summary()
     try:
-        process(
-            iter_records(expand_inputs(inputs), fields), dask_runner(client, rules), sink, summary, strict
-        )
-    except BaseException:
-        sink.abort()
-        raise
+        records = iter_records(expand_inputs(inputs), fields)
+        return run_into(sink, records, dask_runner(client, rules), strict, started)
     finally:
         if owned is not None:
             owned.close()
-    sink.close()
-    summary.seconds = time.perf_counter() - started
-    return summary
