@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import operator
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -117,12 +119,21 @@ def _entries(items: Iterable) -> tuple[list, list]:
     return sure, unsure
 
 
-def _match(gold: list, unsure: list, predicted: list, score: Score, label: str) -> list[tuple]:
-    """Greedy multiset matching of keys; returns matched (gold, predicted) pairs."""
+def _match(
+    gold: list,
+    unsure: list,
+    predicted: list,
+    score: Score,
+    label: str,
+    same: Callable[[Any, Any], bool] = operator.eq,
+    show: Callable[[Any], str] = str,
+) -> list[tuple]:
+    """Greedy multiset matching of (key, item) pairs; ``same(gold_key, predicted_key)``
+    decides a match. Returns the matched (gold item, predicted item) pairs."""
     pairs = []
     remaining = list(predicted)
     for g_key, g in gold:
-        hit = next((p for p in remaining if p[0] == g_key), None)
+        hit = next((p for p in remaining if same(g_key, p[0])), None)
         if hit is None:
             score.fn += 1
             score.misses.append(f"{label}: {g_key}")
@@ -132,11 +143,12 @@ def _match(gold: list, unsure: list, predicted: list, score: Score, label: str) 
             pairs.append((g, hit[1]))
     unsure_keys = [k for k, _ in unsure]
     for p_key, _ in remaining:
-        if p_key in unsure_keys:
-            unsure_keys.remove(p_key)
+        excused = next((u for u in unsure_keys if same(u, p_key)), None)
+        if excused is not None:
+            unsure_keys.remove(excused)
             continue
         score.fp += 1
-        score.false_alarms.append(f"{label}: {p_key}")
+        score.false_alarms.append(f"{label}: {show(p_key)}")
     return pairs
 
 
@@ -219,20 +231,15 @@ def _score_names(gold: list, predicted: pd.DataFrame, score: Score, pid: str) ->
             continue
         seen |= keys
         predicted_keys.append(keys)
-    remaining = list(predicted_keys)
-    for key in gold_keys:
-        hit = next((p for p in remaining if key in p), None)
-        if hit is None:
-            score.fn += 1
-            score.misses.append(f"{pid}: {key}")
-        else:
-            remaining.remove(hit)
-            score.tp += 1
-    for keys in remaining:
-        if keys & set(unsure_keys):
-            continue
-        score.fp += 1
-        score.false_alarms.append(f"{pid}: {sorted(keys)[0]}")
+    _match(
+        [(k, k) for k in gold_keys],
+        [(k, k) for k in unsure_keys],
+        [(keys, keys) for keys in predicted_keys],
+        score,
+        pid,
+        same=lambda key, keys: key in keys,
+        show=lambda keys: sorted(keys)[0],
+    )
 
 
 def load_gold(pairs: Iterable[tuple[Path, Path]]) -> tuple[list[dict], list[dict]]:
