@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extract.errors import InputError
+from extract.keymap import KeyMap
 
 
 @dataclass(frozen=True)
@@ -385,15 +386,15 @@ def record_key(record: Record) -> str:
 class Deduplicator:
     """Assigns paper ids and folds repeated papers into one.
 
-    Memory stays small however large the corpus: per distinct paper it holds one 64-bit
-    integer (the title hash), per explicit id one more, and sources only for the rare
-    duplicates (``extra_sources``, keyed by title hash). The first source of each paper
-    travels with the paper itself.
+    Memory stays flat however large the corpus: per distinct paper it holds the 64-bit
+    title hash, per explicit id an id-hash → title-hash pair (both in ``KeyMap``, 8 and 16
+    bytes), and sources only for the rare duplicates (``extra_sources``, keyed by title
+    hash). The first source of each paper travels with the paper itself.
     """
 
     def __init__(self) -> None:
-        self.seen: set[int] = set()
-        self.key_of_id: dict[int, int] = {}
+        self.seen = KeyMap(with_values=False)
+        self.key_of_id = KeyMap()
         self.extra_sources: dict[int, list[str]] = {}
 
     def add(self, record: Record) -> tuple[str, bool] | Rejected:
@@ -413,7 +414,7 @@ class Deduplicator:
         if key in self.seen:
             self.extra_sources.setdefault(key, []).append(record.source)
             return paper_id, False
-        self.seen.add(key)
+        self.seen.setdefault(key)
         return paper_id, True
 
     def sources_of(self, hex_key: str, first_source: str) -> list[str]:

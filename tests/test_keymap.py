@@ -1,0 +1,54 @@
+"""The deduplicator's compact hash map behaves like a dict, across buffer merges."""
+
+import random
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from extract.keymap import KeyMap
+
+UINT64 = st.integers(min_value=0, max_value=2**64 - 1)
+
+
+@given(st.lists(st.tuples(UINT64, UINT64), max_size=200), st.integers(min_value=1, max_value=7))
+def test_keymap_matches_a_dict(pairs, buffer_size):
+    keymap, expected = KeyMap(buffer_size=buffer_size), {}
+    for key, value in pairs:
+        assert keymap.setdefault(key, value) == expected.setdefault(key, value)
+    assert len(keymap) == len(expected)
+    for key, value in expected.items():
+        assert key in keymap
+        assert keymap.get(key) == value
+
+
+def test_absent_keys_after_merges():
+    rng = random.Random(7)
+    stored = {rng.getrandbits(64) for _ in range(5000)}
+    keymap = KeyMap(buffer_size=64)
+    for key in stored:
+        keymap.setdefault(key, key ^ 1)
+    absent = [key for key in (rng.getrandbits(64) for _ in range(2000)) if key not in stored]
+    assert not any(key in keymap for key in absent)
+    assert all(keymap.get(key) == key ^ 1 for key in stored)
+    assert keymap.get(0) is None and keymap.get(2**64 - 1) is None
+
+
+def test_memory_is_sixteen_bytes_per_entry_once_merged():
+    keymap = KeyMap(buffer_size=1000)
+    for key in range(10_000):
+        keymap.setdefault(key * 2654435761 % 2**64, 1)
+    assert keymap.nbytes() == 16 * 10_000
+
+
+def test_buffer_size_must_be_positive():
+    with pytest.raises(ValueError, match="buffer_size"):
+        KeyMap(buffer_size=0)
+
+
+def test_a_set_stores_keys_only():
+    keyset = KeyMap(buffer_size=100, with_values=False)
+    for key in range(1, 1001):
+        keyset.setdefault(key * 7919, key)
+    assert keyset.nbytes() == 8 * 1000
+    assert keyset.get(7919) == 0 and 7919 * 1000 in keyset and 7919 * 1001 not in keyset
