@@ -118,7 +118,9 @@ def main() -> int:
     parser.add_argument("--texts", type=int, default=2000, help="abstracts for the throughput ratios")
     parser.add_argument("--jobs-corpus", type=int, default=6000, help="abstracts for --jobs 1 vs 2")
     parser.add_argument("--rss", type=int, nargs="*", default=[100_000], help="corpus sizes for peak RSS")
-    parser.add_argument("--rss-jobs", type=int, default=1, help="--jobs for the RSS runs (RSS is per process)")
+    parser.add_argument(
+        "--rss-jobs", type=int, default=1, help="--jobs for the RSS runs (RSS is per process)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.md")
     args = parser.parse_args()
 
@@ -147,8 +149,12 @@ def main() -> int:
     for size in args.rss:
         corpus = synthesize(size, work / f"corpus-{size}.jsonl")
         rate, peak = batch(corpus, args.rss_jobs, work)
-        rows.append((f"peak RSS of any process, {size:,} abstracts, --jobs {args.rss_jobs} (MB)",
-                     f"{peak:.0f}  ({rate:.0f} abstracts/s)"))
+        rows.append(
+            (
+                f"peak RSS of any process, {size:,} abstracts, --jobs {args.rss_jobs} (MB)",
+                f"{peak:.0f}  ({rate:.0f} abstracts/s)",
+            )
+        )
         corpus.unlink()
     table = "| measure | value |\n|---|---|\n" + "".join(f"| {k} | {v} |\n" for k, v in rows)
     header = (

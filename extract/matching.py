@@ -8,6 +8,7 @@ size cost almost nothing; token patterns are checked pattern by pattern.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterable
 
@@ -34,23 +35,23 @@ class CompiledRules:
         self.tokens = Matcher(vocab, validate=False)
         self.vocab = vocab
         self.rules: dict[int, Rule] = {}
+        token_patterns: list[tuple[Rule, list[dict]]] = []
         for rule in rules:
-            key = vocab.strings.add(rule.id)
-            self.rules[key] = rule
+            self.rules[vocab.strings.add(rule.id)] = rule
             for pattern in (rule.pattern, *rule.aliases):
-                self._add(rule, pattern, make_doc, macros)
-
-    def _add(self, rule: Rule, pattern, make_doc, macros) -> None:
-        if isinstance(pattern, str):
-            doc = make_doc(pattern)
-            (self.lower_phrases if rule.ignore_case else self.phrases).add(rule.id, [doc])
-            return
-        tokens = expand_pattern(pattern, macros)
-        words = _lowercase_words(tokens)
-        if words is not None:  # only fixed lower-case words: a phrase lookup is far faster
-            self.lower_phrases.add(rule.id, [make_doc(" ".join(w)) for w in words])
-        else:
-            self.tokens.add(rule.id, [[_flag_for_regex(self.vocab, t) for t in tokens]])
+                if isinstance(pattern, str):
+                    doc = make_doc(pattern)
+                    (self.lower_phrases if rule.ignore_case else self.phrases).add(rule.id, [doc])
+                    continue
+                tokens = expand_pattern(pattern, macros)
+                words = _lowercase_words(tokens)
+                if words is not None:  # only fixed lower-case words: a phrase lookup is far faster
+                    self.lower_phrases.add(rule.id, [make_doc(" ".join(w)) for w in words])
+                else:
+                    token_patterns.append((rule, tokens))
+        flags = _allocate_flags(vocab, [tokens for _, tokens in token_patterns])
+        for rule, tokens in token_patterns:
+            self.tokens.add(rule.id, [[_use_flags(token, flags) for token in tokens]])
 
     def find(self, doc: Doc | Span) -> list[tuple[Rule, int, int]]:
         """Matches as doc token offsets, also when ``doc`` is a span of a Doc (spaCy's
@@ -85,43 +86,101 @@ def _lowercase_words(tokens: list[dict]) -> list[list[str]] | None:
     return None
 
 
-class _RegexFlag:
-    """A lexeme flag computed once per word from a REGEX predicate of a token pattern.
+# spaCy's free FLAG19 … FLAG63 lexeme attributes
+FIRST_FLAG, LAST_FLAG = 19, 63
+_COMPARISONS = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+}
+_FLAG_OPS = {"REGEX", "IN", "NOT_IN", *_COMPARISONS}
+# Attributes a flag can compute from the word alone, as spaCy derives them.
+_LEXEME_ATTRS = {"TEXT", "ORTH", "LOWER", "LENGTH"}
 
-    spaCy's Matcher re-runs a REGEX for every token it tests; a flag is computed once per
-    vocabulary entry and then read as a bit. The flag lives on the vocab itself, so every
-    matcher sharing the vocab reuses it.
+
+def _flag_getter(key: tuple) -> Callable[[str], bool]:
+    """A lexeme flag computed once per word from one predicate of a token pattern.
+
+    spaCy's Matcher calls a Python predicate object ({"LOWER": {"IN": [...]}}, REGEX, ">=")
+    for every token of every doc it matches; profiling showed those calls dominate matching.
+    A flag is computed once per vocabulary entry, when the word is first seen, and then read
+    as a bit by the Matcher's C code. Each getter is one small closure because it runs for
+    every new word the tokenizer meets. ``flag_key`` lets matchers sharing a vocab reuse it.
     """
+    attr, op, value = key
+    if op == "REGEX":
+        search = re.compile(value).search
+        getter = (
+            (lambda t: search(t.lower()) is not None)
+            if attr == "LOWER"
+            else (lambda t: search(t) is not None)
+        )
+    elif op in ("IN", "NOT_IN"):
+        words, wanted = frozenset(value), op == "IN"
+        getter = (
+            (lambda t: (t.lower() in words) is wanted)
+            if attr == "LOWER"
+            else (lambda t: (t in words) is wanted)
+        )
+    else:
+        compare = _COMPARISONS[op]
+        getter = lambda t: compare(len(t), value)  # noqa: E731  (LENGTH is the only numeric attribute)
+    getter.flag_key = key
+    return getter
 
-    FIRST, LAST = 19, 63  # spaCy's free FLAG19 … FLAG63 attributes
 
-    def __init__(self, attr: str, regex: str) -> None:
-        self.key = (attr, regex)
-        self.lower = attr == "LOWER"
-        self.compiled = re.compile(regex)
+def _predicates(token: dict) -> list[tuple[str, tuple]]:
+    """(attribute, flag key) for each predicate of ``token`` a lexeme flag can replace."""
+    found = []
+    for attr, value in token.items():
+        if attr in _LEXEME_ATTRS and isinstance(value, dict) and len(value) == 1:
+            ((op, operand),) = value.items()
+            if op in _FLAG_OPS and (attr == "LENGTH") == (op in _COMPARISONS):
+                frozen = tuple(sorted(operand)) if isinstance(operand, list) else operand
+                found.append((attr, ("TEXT" if attr == "ORTH" else attr, op, frozen)))
+    return found
 
-    def __call__(self, text: str) -> bool:
-        return self.compiled.search(text.lower() if self.lower else text) is not None
 
+def _allocate_flags(vocab: Vocab, patterns: list[list[dict]]) -> dict[tuple, int]:
+    """Flag ids for the predicates of ``patterns``, most-evaluated first.
 
-def _flag_for_regex(vocab: Vocab, token: dict) -> dict:
-    """Rewrite {"TEXT": {"REGEX": r}} (or ORTH / LOWER) into {"FLAGnn": True}."""
-    regex_attrs = [
-        a for a in ("TEXT", "ORTH", "LOWER") if isinstance(token.get(a), dict) and set(token[a]) == {"REGEX"}
-    ]
-    if not regex_attrs:
-        return token
-    attr = regex_attrs[0]
-    key = (attr if attr != "ORTH" else "TEXT", token[attr]["REGEX"])
+    There are only 45 free flags per vocab. A predicate that can apply to a pattern's first
+    token is evaluated at every token of the text, later ones only where a match is under
+    way; so first-position predicates get flags first, then the most used. A predicate left
+    without a flag still works: spaCy evaluates it itself.
+    """
+    first: set[tuple] = set()
+    uses: dict[tuple, int] = {}
+    for tokens in patterns:
+        at_start = True
+        for token in tokens:
+            for _, key in _predicates(token):
+                uses[key] = uses.get(key, 0) + 1
+                if at_start:
+                    first.add(key)
+            at_start = at_start and token.get("OP") in ("?", "*")
     getters = vocab.lex_attr_getters
-    flag_id = next((i for i, g in getters.items() if isinstance(g, _RegexFlag) and g.key == key), None)
-    if flag_id is None:
-        free = [i for i in range(_RegexFlag.FIRST, _RegexFlag.LAST + 1) if i not in getters]
-        if not free:
-            return token  # out of flags: spaCy evaluates the REGEX itself
-        flag_id = vocab.add_flag(_RegexFlag(*key), flag_id=free[0])
-    rewritten = {k: v for k, v in token.items() if k != attr}
-    rewritten[f"FLAG{flag_id}"] = True
+    known = {getattr(g, "flag_key", None): i for i, g in getters.items()}
+    free = [i for i in range(FIRST_FLAG, LAST_FLAG + 1) if i not in getters]
+    flags = {}
+    for key in sorted(uses, key=lambda k: (k not in first, -uses[k], repr(k))):
+        if key in known:
+            flags[key] = known[key]
+        elif free:
+            flags[key] = vocab.add_flag(_flag_getter(key), flag_id=free.pop(0))
+    return flags
+
+
+def _use_flags(token: dict, flags: dict[tuple, int]) -> dict:
+    """Rewrite each flagged predicate of ``token`` into {"FLAGnn": True}."""
+    rewritten = dict(token)
+    for attr, key in _predicates(token):
+        if key in flags:
+            del rewritten[attr]
+            rewritten[f"FLAG{flags[key]}"] = True
     return rewritten
 
 

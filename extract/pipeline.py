@@ -32,4 +32,5 @@ def build_nlp(rules: Sequence[str | os.PathLike] = (), use_env: bool = True) -> 
     nlp.add_pipe("ml_claims", config=config)
     nlp.add_pipe("ml_normalize", config=config)
     nlp.add_pipe("ml_link", config=config)
+    nlp.tokenizer.forget_cache()
     return nlp
