@@ -12,10 +12,11 @@ import operator
 import re
 from collections.abc import Callable, Iterable
 
-from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
+from extract.anchors import AnchoredMatcher
 from extract.rules import Rule, expand_pattern
 
 
@@ -32,7 +33,7 @@ class CompiledRules:
         self.phrases = PhraseMatcher(vocab, attr="ORTH")
         self.lower_phrases = PhraseMatcher(vocab, attr="LOWER")
         # patterns were validated when the rules were loaded; flags rewrite some of them
-        self.tokens = Matcher(vocab, validate=False)
+        self.tokens = AnchoredMatcher(vocab)
         self.vocab = vocab
         self.rules: dict[int, Rule] = {}
         token_patterns: list[tuple[Rule, list[dict]]] = []
@@ -51,23 +52,22 @@ class CompiledRules:
                     token_patterns.append((rule, tokens))
         flags = _allocate_flags(vocab, [tokens for _, tokens in token_patterns])
         for rule, tokens in token_patterns:
-            self.tokens.add(rule.id, [[_use_flags(token, flags) for token in tokens]])
+            self.tokens.add(rule.id, tokens, [_use_flags(token, flags) for token in tokens])
 
-    def find(self, doc: Doc | Span) -> list[tuple[Rule, int, int]]:
-        """Matches as doc token offsets, also when ``doc`` is a span of a Doc (spaCy's
-        PhraseMatcher answers in doc offsets there, its Matcher in span offsets)."""
-        offset = doc.start if isinstance(doc, Span) else 0
+    def find(self, doc: Doc, within: list[tuple[int, int]] | None = None) -> list[tuple[Rule, int, int]]:
+        """Matches as (rule, start, end) doc token offsets; with ``within`` (sorted, disjoint
+        token windows), only the matches lying inside one of them."""
+        windows = [(0, len(doc))] if within is None else within
         found = []
         for matcher in (self.phrases, self.lower_phrases):
             if len(matcher):  # an empty matcher still walks every token
-                found += matcher(doc)
-        if len(self.tokens):
-            found += [(key, start + offset, end + offset) for key, start, end in self.tokens(doc)]
+                # on a span, the PhraseMatcher answers in doc offsets
+                if within is None:
+                    found += matcher(doc)
+                else:
+                    found += [m for s, e in windows for m in matcher(doc[s:e])]
+        found += self.tokens(doc, windows)
         return [(self.rules[key], start, end) for key, start, end in found]
-
-    def find_in(self, doc: Doc, windows: list[tuple[int, int]]) -> list[tuple[Rule, int, int]]:
-        """Matches inside the given token windows only (each window searched on its own)."""
-        return [m for start, end in windows for m in self.find(doc[start:end])]
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -199,14 +199,3 @@ def resolve_overlaps(matches: list[tuple[Rule, int, int]]) -> list[tuple[Rule, i
         taken[start:end] = b"\x01" * (end - start)
         kept.append((rule, start, end))
     return sorted(kept, key=lambda m: m[1])
-
-
-def merge_windows(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted, non-overlapping token windows covering ``spans``."""
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        elif start < end:
-            merged.append((start, end))
-    return merged

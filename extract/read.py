@@ -174,7 +174,9 @@ _CONTROLS = {c: " " for c in [*range(0, 9), 11, 12, *range(14, 32), *range(127, 
 _SPACES = dict.fromkeys(
     map(ord, "\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"), " "
 )
-_TRANSLATION = {**_CONTROLS, **_SPACES, **_ZERO_WIDTH}
+# A lone surrogate ("\ud800" is valid JSON) cannot be encoded, hashed or written out.
+_SURROGATES = dict.fromkeys(range(0xD800, 0xE000), "\ufffd")
+_TRANSLATION = {**_CONTROLS, **_SPACES, **_ZERO_WIDTH, **_SURROGATES}
 _DIGIT_GROUP_SPACE = re.compile(r"(?<=\d)[\u00a0\u2009\u202f\u2007](?=\d{3}(?!\d))")
 _HTML_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 _MOJIBAKE = re.compile("[ÃÂâ][\u0080-\u00bf€™œ“”‘’–—¢£¤¥¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾]")
@@ -183,7 +185,8 @@ _MOJIBAKE = re.compile("[ÃÂâ][\u0080-\u00bf€™œ“”‘’–—¢£¤¥
 def clean_text(text: str) -> str:
     """The text the extractor sees and offsets index: HTML entities decoded, UTF-8 read as
     Windows-1252 repaired, control and zero-width characters dropped, exotic spaces made
-    plain ("24\u00a0GB" → "24 GB"), and thin spaces inside numbers removed ("1 000" → "1000")."""
+    plain ("24\u00a0GB" → "24 GB"), thin spaces inside numbers removed ("1 000" → "1000"),
+    lone surrogates replaced by U+FFFD."""
     if _HTML_ENTITY.search(text):
         text = html.unescape(text)
     if _MOJIBAKE.search(text):

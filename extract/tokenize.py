@@ -85,6 +85,8 @@ _GLUED_AFTER_INFIX = re.compile(
 )
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 # Abbreviations whose period must not end a sentence.
 ABBREVIATIONS = (
     "al.",
@@ -141,6 +143,8 @@ class MLTokenizer:
         self.base = base
 
     def __call__(self, text: str) -> Doc:
+        if _SURROGATE.search(text):  # unencodable: spaCy hashes every chunk as UTF-8
+            text = _SURROGATE.sub("\ufffd", text)  # one character for one: offsets hold
         doc = self.base(text)
         # Doc.text is rebuilt from every token on each access; the input text is the same
         # string (spaCy keeps it exactly), so components read it from here (normalize.doc_text)

@@ -122,3 +122,12 @@ def test_a_record_without_abstract_is_rejected_not_lost(tmp_path):
     (item,) = list(read_file(path))
     assert isinstance(item, Rejected) and item.source == f"{path}:1"
     assert "abstract" in item.reason
+
+
+def test_lone_surrogates_from_json_escapes_become_replacement_characters(tmp_path, nlp):
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"id": "1", "title": "T", "abstract": "We train a 7B model \\ud800 on 8 GPUs."}\n')
+    (paper,), rejects, _ = read_papers([path])
+    assert not rejects and "\ufffd" in paper.abstract and "\ud800" not in paper.abstract
+    doc = nlp("A 7B model \ud800 on 8 GPUs.")  # the API guards too, one character for one
+    assert [c.text for c in doc._.claims] == ["7B", "8 GPUs"]

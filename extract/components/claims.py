@@ -9,7 +9,8 @@ from spacy.attrs import ENT_TYPE, LIKE_NUM, LOWER, PREFIX
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from extract.matching import CompiledRules, merge_windows, resolve_overlaps
+from extract.anchors import merge_windows
+from extract.matching import CompiledRules, resolve_overlaps
 from extract.rules import CLAIM_LABELS, Rule, RuleSet, cached_rules
 
 # A claim lying wholly inside one of these names is part of the name ("CIFAR-10"); a model
@@ -27,8 +28,7 @@ class ClaimMatcher:
         self.qualifiers = CompiledRules(nlp.vocab, nlp.make_doc, ruleset.by_label("QUALIFIER"), macros)
 
     def __call__(self, doc: Doc) -> Doc:
-        windows = anchor_windows(doc)
-        matches = [m for m in self.claims.find_in(doc, windows) if not _inside_name(doc, *m)]
+        matches = [m for m in self.claims.find(doc) if not _inside_name(doc, *m)]
         rejects = [m for m in matches if m[0].get("reject", False)]
         claims = [m for m in matches if not m[0].get("reject", False) and not _rejected(m, rejects)]
         resolved = resolve_overlaps(claims)
@@ -42,7 +42,7 @@ class ClaimMatcher:
         )
         doc.spans["qualifiers"] = [
             Span(doc, start, end, label=rule.get("qualifier"), span_id=rule.id)
-            for rule, start, end in resolve_overlaps(self.qualifiers.find_in(doc, before_claims))
+            for rule, start, end in resolve_overlaps(self.qualifiers.find(doc, within=before_claims))
         ]
         return doc
 

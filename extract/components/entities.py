@@ -7,7 +7,8 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from extract.matching import CompiledRules, merge_windows, resolve_overlaps
+from extract.anchors import merge_windows
+from extract.matching import CompiledRules, resolve_overlaps
 from extract.rules import ENTITY_LABELS, Rule, RuleSet, cached_rules
 
 
@@ -42,7 +43,7 @@ class EntityTagger:
             if not near:
                 break
             windows = merge_windows(near)
-            found = [_trim(doc, *m) for m in self.contextual.find_in(doc, windows)]
+            found = [_trim(doc, *m) for m in self.contextual.find(doc, within=windows)]
             merged = _merge_context(matches, [m for m in found if m[1] < m[2]])
             if merged == matches:
                 break

@@ -1,0 +1,79 @@
+"""AnchoredMatcher finds exactly what spaCy's Matcher finds, with less work."""
+
+import pytest
+import spacy
+from spacy.matcher import Matcher
+from spacy.tokens import Span
+
+from extract.anchors import AnchoredMatcher, intersect, merge_windows
+
+PATTERNS = {
+    "percent": [{"LIKE_NUM": True}, {"ORTH": {"IN": ["%", "percent"]}}],
+    "optional_unit": [
+        {"LIKE_NUM": True},
+        {"LOWER": "billion", "OP": "?"},
+        {"LOWER": {"IN": ["tokens", "params"]}},
+    ],
+    "not_in_name": [{"LIKE_NUM": True, "ENT_TYPE": {"NOT_IN": ["DATASET"]}}, {"LOWER": "gpus"}],
+    "on_dataset": [{"LOWER": "on"}, {"ENT_TYPE": "DATASET"}],
+    "one_token": [{"LOWER": "accuracy"}],
+    "not_followed": [{"LOWER": "top"}, {"IS_DIGIT": True}, {"SPACY": False, "OP": "?"}],
+    "repeated": [{"LIKE_NUM": True}, {"IS_ALPHA": True, "OP": "*"}, {"LOWER": "faster"}],
+    "title_pair": [{"IS_TITLE": True}, {"IS_TITLE": True}],
+    "title_run": [{"IS_TITLE": True, "OP": "+"}, {"LOWER": "times", "OP": "?"}],
+}
+TEXTS = [
+    "We reach 85 % accuracy on ImageNet and 3.2 percent on CIFAR with 7 billion tokens.",
+    "Training used 64 GPUs for 2 days ; top 1 accuracy is 80 and 13 params .",
+    "It is 3 times much faster , 12 tokens , on ImageNet New York Times 5 5 %",
+    "",
+    "accuracy",
+]
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return spacy.blank("en")
+
+
+def _doc(nlp, text):
+    doc = nlp(text)
+    doc.ents = [Span(doc, t.i, t.i + 1, label="DATASET") for t in doc if t.text in ("ImageNet", "CIFAR")]
+    return doc
+
+
+def test_same_matches_as_spacy(nlp):
+    anchored, plain = AnchoredMatcher(nlp.vocab), Matcher(nlp.vocab)
+    for name, pattern in PATTERNS.items():
+        anchored.add(name, pattern, pattern)
+        plain.add(name, [pattern])
+    for text in TEXTS:
+        doc = _doc(nlp, text)
+        assert sorted(anchored(doc, [(0, len(doc))])) == sorted(set(plain(doc))), text
+
+
+def test_only_matches_inside_the_windows(nlp):
+    anchored = AnchoredMatcher(nlp.vocab)
+    for name, pattern in PATTERNS.items():
+        anchored.add(name, pattern, pattern)
+    doc = _doc(nlp, TEXTS[0])
+    everything = anchored(doc, [(0, len(doc))])
+    windows = [(0, 5), (9, 14)]
+    inside = anchored(doc, windows)
+    assert sorted(inside) == sorted(m for m in everything if any(s <= m[1] and m[2] <= e for s, e in windows))
+    assert inside and len(inside) < len(everything)
+
+
+def test_fixed_patterns_need_no_matcher_and_unanchored_ones_share_one(nlp):
+    anchored = AnchoredMatcher(nlp.vocab)
+    for name in ("percent", "optional_unit", "one_token", "title_pair", "repeated", "title_run"):
+        anchored.add(name, PATTERNS[name], PATTERNS[name])
+    matchers = [g.matcher for g in anchored.groups.values() if g.matcher is not None]
+    assert len(matchers) == 1 and len(matchers[0]) == 1  # only "repeated" needs one
+    # a fixed pattern may anchor on a frequent test ("title_pair"); a repeated one may not
+    assert len(anchored.unanchored) == 1
+
+
+def test_window_helpers():
+    assert merge_windows([(5, 9), (0, 3), (2, 4), (9, 9)]) == [(0, 4), (5, 9)]
+    assert intersect([(0, 4), (6, 10)], [(2, 7), (9, 12)]) == [(2, 4), (6, 7), (9, 10)]
