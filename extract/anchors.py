@@ -25,6 +25,8 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
+from extract.keymap import KeyMap
+
 # How many tokens a "*" or "+" is assumed to cover when sizing a window. A match longer than
 # the window it was found in is cut to the window (the Matcher never sees the rest).
 REPEAT_SPAN = 5
@@ -40,8 +42,10 @@ _STRING_ATTRS = {"ORTH", "TEXT", "LOWER", "ENT_TYPE", "ENT_ID"}
 _SENT_START = IDS["SENT_START"]
 _ORTH = IDS["ORTH"]
 _FLAG_BITS = 64  # attribute ids below this are bits of a lexeme's flags (IS_*, LIKE_*, FLAGnn)
-# Words whose flag bits are remembered per matcher (~100 bytes each).
-LEXEME_CACHE_SIZE = 200_000
+# Words whose flag bits are remembered per matcher (16 bytes each); new ones are merged into
+# the sorted arrays every LEXEME_BUFFER words.
+LEXEME_CACHE_SIZE = 1_000_000
+LEXEME_BUFFER = 1024
 _REPEAT = re.compile(r"^\{(\d*)(?:(,)(\d*))?\}$")
 
 Test = tuple[int, int, bool]  # (attribute id, value Doc.to_array reads, negated)
@@ -216,23 +220,23 @@ class AnchoredMatcher:
         # a group's anchor holds where its first test does, and-ed with its other tests
         self._first_tests = numpy.array([self._tests[g.tests[0]] for g in self._list], dtype=numpy.intp)
         self._more_tests = [(j, self._tests[t]) for j, g in enumerate(self._list) for t in g.tests[1:]]
-        self._lexeme_flags: dict[int, int] = {}
+        self._lexeme_flags = KeyMap(buffer_size=LEXEME_BUFFER)
         self._compiled = True
 
-    def _flags_of(self, orths: list[int]) -> numpy.ndarray:
-        """Each word's lexeme flag bits, cached by word (the cache is emptied when full)."""
+    def _flags_of(self, orths: numpy.ndarray) -> numpy.ndarray:
+        """Each word's lexeme flag bits, looked up by word hash in one array operation
+        (new words are read from the vocab once; the table is emptied when full)."""
         if len(self._lexeme_flags) > LEXEME_CACHE_SIZE:
-            self._lexeme_flags = {}
-        known = self._lexeme_flags
-        flags = [known.get(o) for o in orths]
-        for i, value in enumerate(flags):
-            if value is None:
-                flags[i] = known[orths[i]] = self.vocab[orths[i]].flags
-        return numpy.array(flags, dtype=numpy.uint64)
+            self._lexeme_flags = KeyMap(buffer_size=LEXEME_BUFFER)
+        flags, found = self._lexeme_flags.get_many(orths)
+        for i in numpy.flatnonzero(~found).tolist():
+            orth = int(orths[i])
+            flags[i] = self._lexeme_flags.setdefault(orth, self.vocab[orth].flags)
+        return flags
 
     def _passed(self, columns: numpy.ndarray) -> numpy.ndarray:
         """(rows × tests) booleans: which test holds at which token."""
-        lexeme = self._flags_of(columns[:, self._orth_column].tolist())
+        lexeme = self._flags_of(columns[:, self._orth_column])
         flag_passed = ((lexeme[:, None] >> self._flag_shifts) & numpy.uint64(1)) == self._flag_wanted
         column_passed = (columns[:, self._columns] == self._values) != self._negated
         return numpy.concatenate([flag_passed, column_passed], axis=1)

@@ -46,6 +46,22 @@ class KeyMap:
             return 0 if self._values is None else int(self._values[position])
         return None
 
+    def get_many(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(values, found) for an array of keys at once; values are 0 where not found."""
+        values = np.zeros(len(keys), dtype=np.uint64)
+        found = np.zeros(len(keys), dtype=bool)
+        if len(self._keys):
+            positions = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
+            found = self._keys[positions] == keys
+            if self._values is not None:
+                values = np.where(found, self._values[positions], np.uint64(0))
+        if self._recent:
+            for i in np.flatnonzero(~found).tolist():
+                value = self._recent.get(int(keys[i]))
+                if value is not None:
+                    values[i], found[i] = value, True
+        return values, found
+
     def setdefault(self, key: int, value: int = 0) -> int:
         """Store ``value`` for a new ``key``; return the value stored for ``key``."""
         known = self.get(key)
