@@ -1,4 +1,4 @@
-"""Build the ``nlp`` object: blank English, ML tokenizer rules, sentencizer, our components."""
+"""Build the ``nlp`` object: blank English, ML tokenizer rules, sentence splitter, our components."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def build_nlp(rules: Sequence[str | os.PathLike] = (), use_env: bool = True) -> 
     # LIKE_NUM widened to '3.8e25', '10^24' and '10,000' so '@number' matches every form.
     nlp.vocab.lex_attr_getters[LIKE_NUM] = is_written_number
     customize_tokenizer(nlp)
-    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("ml_sentences")
     config = {"rules": [str(p) for p in rules], "use_env": use_env}
     nlp.add_pipe("ml_entities", config=config)
     nlp.add_pipe("ml_names")

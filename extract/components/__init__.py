@@ -9,6 +9,7 @@ from extract.components.entities import EntityTagger, make_entity_tagger
 from extract.components.link import ClaimLinker, make_claim_linker
 from extract.components.names import NameFinder, make_name_finder
 from extract.components.normalize import ClaimNormalizer, make_claim_normalizer
+from extract.components.sentences import SentenceSplitter, make_sentence_splitter
 
 __all__ = [
     "ClaimLinker",
@@ -16,9 +17,11 @@ __all__ = [
     "ClaimNormalizer",
     "EntityTagger",
     "NameFinder",
+    "SentenceSplitter",
     "make_claim_linker",
     "make_claim_matcher",
     "make_claim_normalizer",
     "make_entity_tagger",
     "make_name_finder",
+    "make_sentence_splitter",
 ]
