@@ -9,6 +9,7 @@ is a new dataset, not a method (ANNOTATION.md).
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -25,6 +26,12 @@ _PROPOSAL = re.compile(
     r"construct|create|curate|open-source|contribute|offer|formulate|coin)[sd]?\b"
     r"|\bour (?:proposed|new|novel)\b|\bwe (?:call|name|term|dub)\b",
     re.IGNORECASE,
+)
+# Every cue above holds one of these (lower-case) stems.
+_CUE_WORDS = re.compile(
+    r"propos|introduc|present|develop|design|build|releas|describ|devis|unveil|construct|creat|"
+    r"curat|open-source|contribut|offer|formulat|coin|our (?:proposed|new|novel)|we (?:call|name|term|dub)|"
+    r"called|dubbed|named|termed|namely"
 )
 _NAMING = re.compile(r"\b(?:called|dubbed|named|termed|coined|namely|codenamed)\s+", re.IGNORECASE)
 _DATASET_NOUNS = re.compile(
@@ -123,6 +130,27 @@ def find_name(name: str, text: str) -> re.Match | None:
     return re.search(rf"(?<![\w/.]){pattern}(?![\w]|-\w)", text, re.IGNORECASE)
 
 
+def occurrences(name: str, text: str) -> list[int]:
+    r"""Where ``name`` stands on its own in ``text``: not inside a longer word, path or
+    hyphenated name. The test of ``(?<![\w/.-])NAME(?![\w]|-\w)``, without compiling a
+    regex for every name of every paper."""
+    starts, at = [], text.find(name)
+    while at != -1:
+        end = at + len(name)
+        before, after = text[at - 1 : at], text[end : end + 2]
+        alone = not (before and (_is_word(before) or before in "/.-")) and not (
+            after[:1] and (_is_word(after[:1]) or (after[:1] == "-" and _is_word(after[1:2])))
+        )
+        if alone:
+            starts.append(at)
+        at = text.find(name, end if alone else at + 1)
+    return starts
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
 def coined_names(
     title: str,
     text: str,
@@ -144,7 +172,12 @@ def coined_names(
         subtitle = title[title.index(":") + 1 :]
         in_title = bool(_DATASET_NOUN.search(subtitle)) and not _METHOD_NOUNS.search(subtitle)
         found[where.group()] = in_title or _is_dataset_after(text, where.end())
+    cue_starts = _possible_cues(text)
     for sentence_start, sentence in _sentences(text):
+        if cue_starts is not None:
+            first_cue = bisect.bisect_left(cue_starts, sentence_start)
+            if first_cue == len(cue_starts) or cue_starts[first_cue] >= sentence_start + len(sentence):
+                continue
         cue = _PROPOSAL.search(sentence)
         naming = _NAMING.search(sentence) if _WE.search(sentence) else None
         if not cue and not naming:
@@ -194,6 +227,18 @@ def coined_names(
                 )
                 break
     return [CoinedName(name, is_dataset) for name, is_dataset in found.items()]
+
+
+def _possible_cues(text: str) -> list[int] | None:
+    """Offsets of every word a proposal or naming cue needs, from one scan of the
+    lower-cased text; None when lower-casing changes the length (then every sentence is
+    searched). The cue regexes are slow to scan (word boundaries, case-folding); a cue
+    never spans a sentence break, so only sentences holding one of these words can hold a
+    cue, and only those are searched with them."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return None
+    return [m.start() for m in _CUE_WORDS.finditer(lowered)]
 
 
 def _is_dataset_after(text: str, end: int) -> bool:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from extract.abbreviations import find_abbreviations
-from extract.names import coined_names, looks_coined, title_name
+from extract.names import coined_names, looks_coined, occurrences, title_name
 
 
 @pytest.mark.parametrize(
@@ -100,3 +104,26 @@ def test_datasets_listed_beside_known_ones(nlp):
     doc = nlp("Experiments on CIFAR-100, Tiny-ImageNet and ImageNet100 and on the Paracrawl dataset.")
     names = [c.text for c in doc._.claims if c.kind == "dataset"]
     assert names == ["CIFAR-100", "Tiny-ImageNet", "ImageNet100", "Paracrawl"]
+
+
+@given(
+    st.text(alphabet="abX-é2", min_size=1, max_size=3).filter(str.strip),
+    st.text(alphabet="ab-/._ Xé2 ", max_size=30),
+)
+def test_occurrences_agree_with_the_boundary_regex(name, text):
+    expected = [m.start() for m in re.finditer(rf"(?<![\w/.-]){re.escape(name)}(?![\w]|-\w)", text)]
+    assert occurrences(name, text) == expected
+
+
+def test_every_cue_holds_a_cue_word():
+    """The one-scan prefilter may only skip sentences that hold no cue at all."""
+    from extract import names
+    from extract.read import read_papers
+
+    from .conftest import SEEDS
+
+    for paper in read_papers([SEEDS])[0]:
+        lowered = paper.abstract.lower()
+        for regex in (names._PROPOSAL, names._NAMING):
+            for match in regex.finditer(paper.abstract):
+                assert names._CUE_WORDS.search(lowered, match.start(), match.end()), match.group()

@@ -7,14 +7,12 @@ defines as generic ("reinforcement learning (RL)") or that ``generic_terms`` lis
 
 from __future__ import annotations
 
-import re
-
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from extract.abbreviations import find_abbreviations
-from extract.names import coined_names, generic_short_forms
+from extract.names import coined_names, generic_short_forms, occurrences
 from extract.normalize import doc_text
 
 for _name, _default in (("title", ""), ("proposed", None), ("long_forms", None), ("aliases", None)):
@@ -48,8 +46,8 @@ class NameFinder:
         new_ents = []
         for name in coined:
             label, rule = ("DATASET", PROPOSED_DATASET) if name.is_dataset else ("METHOD", PROPOSED_METHOD)
-            for match in re.finditer(rf"(?<![\w/.-]){re.escape(name.text)}(?![\w]|-\w)", text):
-                span = doc.char_span(match.start(), match.end(), alignment_mode="strict")
+            for start in occurrences(name.text, text):
+                span = doc.char_span(start, start + len(name.text), alignment_mode="strict")
                 if span is not None:
                     new_ents.append(Span(doc, span.start, span.end, label=label, span_id=rule))
         defined = {a.short for a in abbreviations} | {c.text for c in coined}
