@@ -229,9 +229,12 @@ class AnchoredMatcher:
         if len(self._lexeme_flags) > LEXEME_CACHE_SIZE:
             self._lexeme_flags = KeyMap(buffer_size=LEXEME_BUFFER)
         flags, found = self._lexeme_flags.get_many(orths)
+        new: dict[int, int] = {}  # a new word may occur twice in one text
         for i in numpy.flatnonzero(~found).tolist():
             orth = int(orths[i])
-            flags[i] = self._lexeme_flags.setdefault(orth, self.vocab[orth].flags)
+            if orth not in new:
+                new[orth] = self._lexeme_flags.add_new(orth, self.vocab[orth].flags)
+            flags[i] = new[orth]
         return flags
 
     def _passed(self, columns: numpy.ndarray) -> numpy.ndarray:

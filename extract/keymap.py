@@ -67,6 +67,10 @@ class KeyMap:
         known = self.get(key)
         if known is not None:
             return known
+        return self.add_new(key, value)
+
+    def add_new(self, key: int, value: int = 0) -> int:
+        """Store a key the caller knows is absent (``get_many`` said so), skipping the lookup."""
         if self._values is None:
             value = 0
         self._recent[key] = value

@@ -52,3 +52,14 @@ def test_a_set_stores_keys_only():
         keyset.setdefault(key * 7919, key)
     assert keyset.nbytes() == 8 * 1000
     assert keyset.get(7919) == 0 and 7919 * 1000 in keyset and 7919 * 1001 not in keyset
+
+
+def test_get_many_sees_merged_and_buffered_keys():
+    import numpy as np
+
+    keymap = KeyMap(buffer_size=4)
+    for key in range(10):
+        keymap.add_new(key * 3, key + 100)  # 8 merged, 2 still buffered
+    values, found = keymap.get_many(np.array([0, 1, 27, 24, 30], dtype=np.uint64))
+    assert found.tolist() == [True, False, True, True, False]
+    assert values.tolist() == [100, 0, 109, 108, 0]
