@@ -87,10 +87,13 @@ def _selectivity(original: dict, rewritten: dict) -> float:
     for attr, value in original.items():
         if attr in ("ORTH", "TEXT", "LOWER") and isinstance(value, str):
             score = max(score, 0.5 if value.lower() in COMMON else 3)
-        elif attr in ("ORTH", "TEXT", "LOWER") and isinstance(value, dict) and attr not in rewritten:
-            words = value.get("IN")  # a set predicate a lexeme flag replaced
-            if words is not None:
-                score = max(score, 0.5 if COMMON.intersection(w.lower() for w in words) else 3)
+        elif attr in ("ORTH", "TEXT", "LOWER") and isinstance(value, dict):
+            words = value.get("IN")
+            if words is not None:  # a set a lexeme flag replaced is cheaper to find
+                common = COMMON.intersection(w.lower() for w in words)
+                score = max(
+                    score, (0.5 if common else 3) if attr not in rewritten else (0 if common else 0.1)
+                )
         elif attr == "ENT_TYPE" and isinstance(value, str) and value:
             score = max(score, 2)
         elif attr == "LIKE_NUM" and value is True:
@@ -130,12 +133,16 @@ class _Fixed:
 class _Group:
     """The patterns sharing one anchor test."""
 
-    tests: tuple[Test, ...]
+    anchor: tuple  # ("equal", equality tests) or ("in", one set test)
     matcher: Matcher | None = None
     before: int = 0
     after: int = 0
     buckets: dict[tuple[int, int], list[_Fixed]] = field(default_factory=dict)
     bucket_list: list[tuple[int, int, list[_Fixed]]] = field(default_factory=list)
+
+    @property
+    def equal_tests(self) -> tuple[Test, ...]:
+        return self.anchor[1] if self.anchor[0] == "equal" else ()
 
 
 class AnchoredMatcher:
@@ -145,7 +152,7 @@ class AnchoredMatcher:
 
     def __init__(self, vocab: Vocab) -> None:
         self.vocab = vocab
-        self.groups: dict[tuple[Test, ...], _Group] = {}
+        self.groups: dict[tuple, _Group] = {}
         self.unanchored = Matcher(vocab, validate=False)
         self.n_patterns = 0
         self._tests: dict[Test, int] = {}  # bit of each equality test in a row's code
@@ -168,15 +175,15 @@ class AnchoredMatcher:
             self.unanchored.add(rule_id, [rewritten])
             return
         index, before, after = anchor
-        tests = parsed[index][0]
-        group = self.groups.setdefault(tests, _Group(tests))
+        anchor_key = _anchor_key(parsed[index])
+        group = self.groups.setdefault(anchor_key, _Group(anchor_key))
         group.before, group.after = max(group.before, before), max(group.after, after)
         if fixed:
             key = self.vocab.strings.add(rule_id)
             for dropped in _subsets(optional):
                 kept = [i for i in range(len(rewritten)) if i not in dropped]
                 tokens = [(parsed[i][0], parsed[i][1]) for i in kept]
-                self._pending.append((key, tokens, kept.index(index), len(kept)))
+                self._pending.append((key, tokens, kept.index(index), anchor_key))
                 for equal, _ in tokens:
                     for test in equal:
                         self._tests.setdefault(test, len(self._tests))
@@ -184,20 +191,19 @@ class AnchoredMatcher:
         if group.matcher is None:
             group.matcher = Matcher(self.vocab, validate=False)
         group.matcher.add(rule_id, [rewritten])
-        for test in tests:
-            self._tests.setdefault(test, len(self._tests))
 
     def _compile(self) -> None:
         """Arrays for testing everything at once. Lexeme flags (IS_*, LIKE_NUM, the rule
         flags) are bits of one per-word integer; other tests read ``Doc.to_array`` columns
         (each column costs a pass over the doc, so there are as few as possible)."""
         for group in self.groups.values():
-            for test in group.tests:
+            for test in group.equal_tests:
                 self._tests.setdefault(test, len(self._tests))
         flag_tests = [t for t in self._tests if t[0] < _FLAG_BITS]
         column_tests = [t for t in self._tests if t[0] >= _FLAG_BITS]
         self._tests = {t: i for i, t in enumerate(flag_tests + column_tests)}
         set_attrs = {attr for _, tokens, _, _ in self._pending for _, sets in tokens for attr, _, _ in sets}
+        set_attrs |= {g.anchor[1][0] for g in self.groups.values() if g.anchor[0] == "in"}
         self.attrs = sorted({_ORTH} | {attr for attr, _, _ in column_tests} | set_attrs)
         self._orth_column = self.attrs.index(_ORTH)
         self._flag_shifts = numpy.array([a for a, _, _ in flag_tests], dtype=numpy.uint64)
@@ -207,19 +213,29 @@ class AnchoredMatcher:
         self._negated = numpy.array([n for _, _, n in column_tests], dtype=bool)
         for group in self.groups.values():
             group.buckets = {}
-        for key, tokens, anchor, _ in self._pending:
+        for key, tokens, anchor, anchor_key in self._pending:
             masks = tuple(sum(1 << self._tests[t] for t in equal) for equal, _ in tokens)
             sets = tuple(tuple((self.attrs.index(a), v, w) for a, v, w in st) for _, st in tokens)
             # bucket by the anchor's neighbour: one test of it rules out the whole bucket
             rel = 1 if anchor + 1 < len(tokens) else (-1 if anchor else 0)
-            bucket = self.groups[tokens[anchor][0]].buckets.setdefault((rel, masks[anchor + rel]), [])
+            bucket = self.groups[anchor_key].buckets.setdefault((rel, masks[anchor + rel]), [])
             bucket.append(_Fixed(key, masks, sets, anchor))
         self._list = list(self.groups.values())
         for group in self._list:
             group.bucket_list = [(rel, mask, variants) for (rel, mask), variants in group.buckets.items()]
-        # a group's anchor holds where its first test does, and-ed with its other tests
-        self._first_tests = numpy.array([self._tests[g.tests[0]] for g in self._list], dtype=numpy.intp)
-        self._more_tests = [(j, self._tests[t]) for j, g in enumerate(self._list) for t in g.tests[1:]]
+        # an equality anchor holds where its first test does, and-ed with its other tests;
+        # a set anchor where the column's value is in the (sorted) set
+        equal = [j for j, g in enumerate(self._list) if g.anchor[0] == "equal"]
+        self._equal_groups = numpy.array(equal, dtype=numpy.intp)
+        self._first_tests = numpy.array(
+            [self._tests[self._list[j].equal_tests[0]] for j in equal], dtype=numpy.intp
+        )
+        self._more_tests = [(j, self._tests[t]) for j in equal for t in self._list[j].equal_tests[1:]]
+        self._set_groups = [
+            (j, self.attrs.index(g.anchor[1][0]), numpy.array(sorted(g.anchor[1][1]), dtype=numpy.uint64))
+            for j, g in enumerate(self._list)
+            if g.anchor[0] == "in"
+        ]
         self._lexeme_flags = KeyMap(buffer_size=LEXEME_BUFFER)
         self._compiled = True
 
@@ -260,9 +276,12 @@ class AnchoredMatcher:
             self._compile()
         columns = doc.to_array(self.attrs).reshape(n, -1)  # a 1-attribute list gives a 1-D array
         passed = self._passed(columns)
-        anchored = passed[:, self._first_tests]
+        anchored = numpy.zeros((n, len(self._list)), dtype=bool)
+        anchored[:, self._equal_groups] = passed[:, self._first_tests]
         for j, test in self._more_tests:
             anchored[:, j] &= passed[:, test]
+        for j, column, values in self._set_groups:
+            anchored[:, j] = _member(columns[:, column], values)
         rows, groups = numpy.nonzero(anchored)
         if not len(rows):
             return found
@@ -321,6 +340,16 @@ def _subsets(items: list[int]) -> list[tuple[int, ...]]:
     return [c for k in range(len(items) + 1) for c in itertools.combinations(items, k)]
 
 
+def _anchor_key(parsed_token: tuple) -> tuple | None:
+    """What finds a token's occurrences with arrays: its equality tests, else one of its
+    "IN" set tests; None when it has neither."""
+    equal, sets, _ = parsed_token
+    if equal:
+        return ("equal", equal)
+    wanted = [s for s in sets if s[2]]
+    return ("in", wanted[0]) if wanted else None
+
+
 def _anchor(
     original: Sequence[dict], rewritten: list[dict], parsed: list, allow_unselective: bool
 ) -> tuple[int, int, int] | None:
@@ -332,13 +361,22 @@ def _anchor(
     best = None
     for i, (o, r) in enumerate(zip(original, rewritten)):
         score = _selectivity(o, r)
-        usable = parsed[i][0] and extents[i][0] >= 1 and o.get("OP") != "!"
+        usable = _anchor_key(parsed[i]) is not None and extents[i][0] >= 1 and o.get("OP") != "!"
         if usable and (score > 0 or allow_unselective) and (best is None or score > best[0]):
             best = (score, i)
     if best is None:
         return None
     index = best[1]
     return index, sum(m for _, m in extents[:index]), sum(m for _, m in extents[index:])
+
+
+def _member(column: numpy.ndarray, values: numpy.ndarray) -> numpy.ndarray:
+    """Which entries of ``column`` are in the sorted ``values`` (binary search; numpy.isin
+    sorts both sides on every call)."""
+    if not len(values):
+        return numpy.zeros(len(column), dtype=bool)
+    positions = numpy.minimum(numpy.searchsorted(values, column), len(values) - 1)
+    return values[positions] == column
 
 
 def _inside(start: int, end: int, windows: list[tuple[int, int]]) -> bool:
