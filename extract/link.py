@@ -9,8 +9,11 @@ used only when the sentence points back to it ("it", "our model", "respectively"
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, replace
 
+from spacy.attrs import LOWER
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
 from extract.claim import Claim
@@ -104,6 +107,9 @@ _BASELINE_CUES = {
     "compared",
     "relative",
 }
+
+
+_BASELINE_CUE_IDS = {get_string_id(w) for w in _BASELINE_CUES}
 
 
 def mentions(doc: Doc, names: dict[str, str], models: set[str]) -> list[Mention]:
@@ -227,11 +233,22 @@ def _method(mentions_: list[Mention], span: Span, text: str, proposed: list[str]
 def _baseline(doc: Doc, mentions_: list[Mention], span: Span) -> str | None:
     """'outperforms LoRA by 3%', 'over GPT-4', '2x faster than FlashAttention'."""
     sentence = sentence_span(doc, sentence_of(sentence_index(doc), span.start))
-    cue = next((t.i for t in sentence if t.lower_ in _BASELINE_CUES), None)
-    if cue is None:
+    cues = _baseline_cues(doc)
+    first = bisect_left(cues, sentence.start)
+    if first == len(cues) or cues[first] >= sentence.end:
         return None
+    cue = cues[first]
     after = [m for m in mentions_ if m.label == "METHOD" and m.start > cue]
     return after[0].name if after else None
+
+
+def _baseline_cues(doc: Doc) -> list[int]:
+    """Token indexes of every baseline cue word, found once per doc from its LOWER column."""
+    cues = doc.user_data.get("baseline_cues")
+    if cues is None:
+        lowers = doc.to_array(LOWER).tolist() if len(doc) else []
+        cues = doc.user_data["baseline_cues"] = [i for i, h in enumerate(lowers) if h in _BASELINE_CUE_IDS]
+    return cues
 
 
 def _respectively_pairs(doc, results, by_sentence) -> dict[int, dict[str, str]]:

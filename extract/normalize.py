@@ -12,6 +12,8 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy
+from spacy.attrs import SENT_START
 from spacy.tokens import Doc, Span, Token
 
 from extract.claim import Claim
@@ -48,7 +50,10 @@ def sentence_index(doc: Doc) -> list[int]:
     ``token.sent`` walk the whole Doc on every call."""
     starts = doc.user_data.get("sentence_starts")
     if starts is None:
-        starts = [sent.start for sent in doc.sents] or [0]
+        # the sentence starts as an array: doc.sents builds a Span per sentence
+        starts = numpy.flatnonzero(doc.to_array(SENT_START) == 1).tolist() if len(doc) else []
+        if not starts or starts[0] != 0:
+            starts = [0, *starts]  # no boundaries set: the whole doc is one sentence
         doc.user_data["sentence_starts"] = starts
     return starts
 
@@ -239,21 +244,25 @@ class Normalizer:
         long_forms = doc._.long_forms or {}
         aliases = doc._.aliases or {}
         rows, seen = [], set()
+        text = doc_text(doc)
         for ent in doc.ents:
             kind = _NAME_KINDS.get(ent.label_)
+            if kind is None:
+                continue
+            surface = text[ent.start_char : ent.end_char]  # (Span.text joins tokens)
             rule = self.rules.get(ent.ent_id_)
-            name = rule.name if rule is not None and rule.name else aliases.get(ent.text, ent.text)
-            if kind is None or (kind, name) in seen:
+            name = rule.name if rule is not None and rule.name else aliases.get(surface, surface)
+            if (kind, name) in seen:
                 continue
             seen.add((kind, name))
             start, end = ent.start_char, ent.end_char
-            is_proposed = kind == "method" and (ent.text in proposed or name in proposed)
-            if is_proposed and ent.text in long_forms:
-                start, end = long_forms[ent.text]
+            is_proposed = kind == "method" and (surface in proposed or name in proposed)
+            if is_proposed and surface in long_forms:
+                start, end = long_forms[surface]
             rows.append(
                 Claim(
                     kind=kind,
-                    text=doc_text(doc)[start:end],
+                    text=text[start:end],
                     start=start,
                     end=end,
                     sentence=sentence_of(starts, doc.char_span(start, end, alignment_mode="expand").start),

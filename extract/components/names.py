@@ -33,8 +33,10 @@ class NameFinder:
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
         abbreviations = find_abbreviations(text)
-        listed = {e.text for e in doc.ents if e.label_ == "GENERIC"}
-        known = {e.text: e.label_ for e in doc.ents if _from_gazetteer(e)}
+        # (surface text, span) once: Doc.ents builds every Span, Span.text joins tokens
+        ents = [(text[e.start_char : e.end_char], e) for e in doc.ents]
+        listed = {surface for surface, e in ents if e.label_ == "GENERIC"}
+        known = {surface: e.label_ for surface, e in ents if _from_gazetteer(e)}
         coined = [
             c
             for c in coined_names(doc._.title or "", text, abbreviations, frozenset(known), frozenset(listed))
@@ -53,9 +55,9 @@ class NameFinder:
         defined = {a.short for a in abbreviations} | {c.text for c in coined}
         kept = [
             e
-            for e in doc.ents
-            if not (e.ent_id_.startswith(SHAPE_RULE_PREFIX) and e.text in generic)
-            and not (e.ent_id_ == ACRONYM_RULE and e.text not in defined)
+            for surface, e in ents
+            if not (e.ent_id_.startswith(SHAPE_RULE_PREFIX) and surface in generic)
+            and not (e.ent_id_ == ACRONYM_RULE and surface not in defined)
             and e.label_ != "GENERIC"
         ]
         doc.ents = filter_spans(new_ents + kept)  # longest first; ties keep the coined name
