@@ -46,6 +46,7 @@ _FLAG_BITS = 64  # attribute ids below this are bits of a lexeme's flags (IS_*, 
 # the sorted arrays every LEXEME_BUFFER words.
 LEXEME_CACHE_SIZE = 1_000_000
 LEXEME_BUFFER = 1024
+_FLAGS_KEY = "lexeme_flags"
 _REPEAT = re.compile(r"^\{(\d*)(?:(,)(\d*))?\}$")
 
 Test = tuple[int, int, bool]  # (attribute id, value Doc.to_array reads, negated)
@@ -253,9 +254,19 @@ class AnchoredMatcher:
             flags[i] = new[orth]
         return flags
 
-    def _passed(self, columns: numpy.ndarray) -> numpy.ndarray:
+    def _doc_flags(self, doc: Doc, orths: numpy.ndarray) -> numpy.ndarray:
+        """The doc's lexeme flag bits, shared by every matcher that runs on it (words and
+        their flags do not change between components; the stored words are checked)."""
+        stored = doc.user_data.get(_FLAGS_KEY)
+        if stored is not None and numpy.array_equal(stored[0], orths):
+            return stored[1]
+        flags = self._flags_of(orths)
+        doc.user_data[_FLAGS_KEY] = (orths, flags)
+        return flags
+
+    def _passed(self, doc: Doc, columns: numpy.ndarray) -> numpy.ndarray:
         """(rows × tests) booleans: which test holds at which token."""
-        lexeme = self._flags_of(columns[:, self._orth_column])
+        lexeme = self._doc_flags(doc, columns[:, self._orth_column])
         flag_passed = ((lexeme[:, None] >> self._flag_shifts) & numpy.uint64(1)) == self._flag_wanted
         column_passed = (columns[:, self._columns] == self._values) != self._negated
         return numpy.concatenate([flag_passed, column_passed], axis=1)
@@ -275,7 +286,7 @@ class AnchoredMatcher:
         if not self._compiled:
             self._compile()
         columns = doc.to_array(self.attrs).reshape(n, -1)  # a 1-attribute list gives a 1-D array
-        passed = self._passed(columns)
+        passed = self._passed(doc, columns)
         anchored = numpy.zeros((n, len(self._list)), dtype=bool)
         anchored[:, self._equal_groups] = passed[:, self._first_tests]
         for j, test in self._more_tests:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import numpy
-from spacy.attrs import ENT_TYPE, LIKE_NUM, LOWER, PREFIX
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -50,31 +48,8 @@ class ClaimMatcher:
         return doc
 
 
-# Every claim pattern holds a number, a device or a multiplier word; matching only near
-# those anchors skips most of the text (the Matcher otherwise tries every pattern at every
-# token). REACH bounds how far a pattern may stretch from its anchor.
-REACH = 10
+# Qualifiers ("up to", "over", "average") stand just before the quantity they qualify.
 QUALIFIER_REACH = 4
-_ANCHOR_WORDS = {"twice", "thrice", "single", "$", "us$", "\\$"}
-
-
-def anchor_windows(doc: Doc) -> list[tuple[int, int]]:
-    """Token windows around numbers, devices and multiplier words, merged (one array pass,
-    no Python loop over tokens)."""
-    if not len(doc):
-        return []
-    strings = doc.vocab.strings
-    columns = doc.to_array([LIKE_NUM, ENT_TYPE, LOWER, PREFIX])
-    words = numpy.array([strings.add(w) for w in _ANCHOR_WORDS], dtype=columns.dtype)
-    digits = numpy.array([strings.add(d) for d in "0123456789"], dtype=columns.dtype)
-    anchor = (
-        (columns[:, 0] == 1)
-        | (columns[:, 1] == strings.add("DEVICE"))
-        | numpy.isin(columns[:, 2], words)
-        | numpy.isin(columns[:, 3], digits)  # "8x7B", "3.0%/5.2" start with a digit
-    )
-    n = len(doc)
-    return merge_windows([(max(0, i - REACH), min(n, i + REACH + 1)) for i in numpy.flatnonzero(anchor)])
 
 
 def _rejected(match: tuple[Rule, int, int], rejects: list[tuple[Rule, int, int]]) -> bool:
