@@ -14,7 +14,7 @@ import json
 import math
 import os
 from collections.abc import Iterable
-from dataclasses import asdict, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,8 @@ import pandas as pd
 from extract.claim import Claim
 from extract.errors import OutputError
 
-CLAIM_COLUMNS = ["paper_id"] + [f.name for f in fields(Claim)]
+_CLAIM_FIELDS = [f.name for f in fields(Claim)]  # the contract order
+CLAIM_COLUMNS = ["paper_id", *_CLAIM_FIELDS]
 PAPER_COLUMNS = ["paper_id", "title", "sources", "n_claims", "status", "error"]
 SUFFIXES = (".csv", ".jsonl", ".parquet")
 _DTYPES = {
@@ -56,7 +57,8 @@ _DTYPES = {
 
 
 def claim_rows(paper_id: str, claims: Iterable[Claim]) -> list[dict[str, Any]]:
-    return [{"paper_id": paper_id, **asdict(claim)} for claim in claims]
+    # a shallow read of the (scalar) fields: dataclasses.asdict deep-copies every value
+    return [{"paper_id": paper_id, **{f: getattr(claim, f) for f in _CLAIM_FIELDS}} for claim in claims]
 
 
 def frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:

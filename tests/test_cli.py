@@ -48,3 +48,16 @@ def test_missing_input_is_one_line_and_exit_2(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip() == f"extract: error: {tmp_path / 'nope.jsonl'}: no such file or directory"
     assert not (tmp_path / "c.csv").exists()
+
+
+def test_building_a_pipeline_does_not_import_pandas():
+    """Start-up (issue 6) pays only for spaCy and pint; the table code loads on first use."""
+    import subprocess
+    import sys
+
+    code = "import sys, extract; extract.build_nlp(); print('pandas' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+    import extract
+
+    assert callable(extract.extract_table) and set(extract.__all__) == set(extract._WHERE)
