@@ -116,7 +116,12 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--texts", type=int, default=2000, help="abstracts for the throughput ratios")
-    parser.add_argument("--jobs-corpus", type=int, default=6000, help="abstracts for --jobs 1 vs 2")
+    parser.add_argument(
+        "--jobs-corpus",
+        type=int,
+        default=20000,
+        help="abstracts for --jobs 1 vs 2 (start-up is serial: use enough)",
+    )
     parser.add_argument("--rss", type=int, nargs="*", default=[100_000], help="corpus sizes for peak RSS")
     parser.add_argument(
         "--rss-jobs", type=int, default=1, help="--jobs for the RSS runs (RSS is per process)"
