@@ -140,6 +140,8 @@ class _Group:
     after: int = 0
     buckets: dict[tuple[int, int], list[_Fixed]] = field(default_factory=dict)
     bucket_list: list[tuple[int, int, list[_Fixed]]] = field(default_factory=list)
+    by_word: dict[tuple[int, int], dict[int, list[_Fixed]]] = field(default_factory=dict)
+    word_list: list[tuple[tuple[int, int], dict[int, list[_Fixed]]]] = field(default_factory=list)
 
     @property
     def equal_tests(self) -> tuple[Test, ...]:
@@ -213,17 +215,25 @@ class AnchoredMatcher:
         self._values = numpy.array([v for _, v, _ in column_tests], dtype=numpy.uint64)
         self._negated = numpy.array([n for _, _, n in column_tests], dtype=bool)
         for group in self.groups.values():
-            group.buckets = {}
+            group.buckets, group.by_word = {}, {}
         for key, tokens, anchor, anchor_key in self._pending:
             masks = tuple(sum(1 << self._tests[t] for t in equal) for equal, _ in tokens)
             sets = tuple(tuple((self.attrs.index(a), v, w) for a, v, w in st) for _, st in tokens)
-            # bucket by the anchor's neighbour: one test of it rules out the whole bucket
+            variant, group = _Fixed(key, masks, sets, anchor), self.groups[anchor_key]
+            # index by the anchor's neighbour, so one look at it rules out most variants:
+            # by its word when a word set decides it, else by its test bits
             rel = 1 if anchor + 1 < len(tokens) else (-1 if anchor else 0)
-            bucket = self.groups[anchor_key].buckets.setdefault((rel, masks[anchor + rel]), [])
-            bucket.append(_Fixed(key, masks, sets, anchor))
+            words = [(column, values) for column, values, wanted in sets[anchor + rel] if wanted]
+            if rel and words:
+                column, values = words[0]
+                for word in values:
+                    group.by_word.setdefault((rel, column), {}).setdefault(word, []).append(variant)
+            else:
+                group.buckets.setdefault((rel, masks[anchor + rel]), []).append(variant)
         self._list = list(self.groups.values())
         for group in self._list:
             group.bucket_list = [(rel, mask, variants) for (rel, mask), variants in group.buckets.items()]
+            group.word_list = list(group.by_word.items())
         # an equality anchor holds where its first test does, and-ed with its other tests;
         # a set anchor where the column's value is in the (sorted) set
         equal = [j for j, g in enumerate(self._list) if g.anchor[0] == "equal"]
@@ -303,10 +313,17 @@ class AnchoredMatcher:
             group = self._list[g]
             hit_rows = [r for _, r in hits]
             for r in hit_rows:
-                for rel, mask, variants in group.bucket_list:
-                    q = r + rel
-                    if q < 0 or q >= n or codes[q] & mask != mask:
-                        continue
+                candidates = [
+                    variants
+                    for rel, mask, variants in group.bucket_list
+                    if 0 <= r + rel < n and codes[r + rel] & mask == mask
+                ]
+                candidates += [
+                    table.get(int(columns[r + rel, column]), ())
+                    for (rel, column), table in group.word_list
+                    if 0 <= r + rel < n
+                ]
+                for variants in candidates:
                     for variant in variants:
                         start = r - variant.anchor
                         end = start + len(variant.masks)
