@@ -11,6 +11,8 @@ then does not pay for pandas and pyarrow, which only the table, batch and query 
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING
 
 _WHERE = {
@@ -52,3 +54,17 @@ def __getattr__(name: str):
     value = getattr(importlib.import_module(_WHERE[name]), name)
     globals()[name] = value
     return value
+
+
+class _Package(types.ModuleType):
+    """Importing a submodule binds it on its package: ``import extract.query`` would make
+    ``extract.query`` the module. The functions ``query`` and ``leaderboard`` share their
+    module's name, so the binding keeps the function instead."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if isinstance(value, types.ModuleType) and _WHERE.get(name) == value.__name__:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

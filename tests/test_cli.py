@@ -61,3 +61,15 @@ def test_building_a_pipeline_does_not_import_pandas():
     import extract
 
     assert callable(extract.extract_table) and set(extract.__all__) == set(extract._WHERE)
+
+
+def test_functions_named_like_their_modules_stay_functions():
+    import subprocess
+    import sys
+
+    code = (
+        "import extract.query, extract.leaderboard, extract; "
+        "print(callable(extract.query), callable(extract.leaderboard))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "True"]
