@@ -27,6 +27,7 @@ _CLAIM_FIELDS = [f.name for f in fields(Claim)]  # the contract order
 CLAIM_COLUMNS = ["paper_id", *_CLAIM_FIELDS]
 PAPER_COLUMNS = ["paper_id", "title", "sources", "n_claims", "status", "error"]
 SUFFIXES = (".csv", ".jsonl", ".parquet")
+ROW_GROUP_ROWS = 20_000  # rows per Parquet row group (chunks are buffered up to this)
 _DTYPES = {
     "paper_id": "string",
     "kind": "string",
@@ -92,6 +93,8 @@ class TableWriter:
         self.columns = columns
         self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         self._parquet = None
+        self._pending: list = []  # pyarrow tables waiting to make one Parquet row group
+        self._pending_rows = 0
         self._wrote_header = False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -133,7 +136,20 @@ class TableWriter:
         if self._parquet is None:
             self._schema = table.schema
             self._parquet = pq.ParquetWriter(self.tmp, self._schema)
-        self._parquet.write_table(table.cast(self._schema))
+        self._pending.append(table.cast(self._schema))
+        self._pending_rows += table.num_rows
+        if self._pending_rows >= ROW_GROUP_ROWS:
+            self._flush_parquet()
+
+    def _flush_parquet(self) -> None:
+        """Write the buffered chunks as one row group. The writer keeps metadata for every
+        row group until it closes (~35 KB each, measured): one per 256-paper chunk made
+        memory grow with the corpus (+120 MB at a million abstracts)."""
+        import pyarrow as pa
+
+        if self._pending:
+            self._parquet.write_table(pa.concat_tables(self._pending))
+        self._pending, self._pending_rows = [], 0
 
     def close(self) -> None:
         """Finish the file and move it into place (an empty table still gets its header)."""
@@ -142,6 +158,7 @@ class TableWriter:
         if self._handle is not None:
             self._handle.close()
         if self._parquet is not None:
+            self._flush_parquet()
             self._parquet.close()
         try:
             os.replace(self.tmp, self.path)

@@ -87,3 +87,24 @@ def test_writers_round_trip(tmp_path, seed_tables, suffix):
     assert len(back) == len(seed_tables.claims)
     assert back["text"].tolist() == seed_tables.claims["text"].tolist()
     assert not list(tmp_path.glob(".*.tmp"))  # written atomically, nothing left behind
+
+
+def test_parquet_chunks_are_buffered_into_few_row_groups(tmp_path, monkeypatch):
+    """Every row group's metadata stays in memory until the file closes: one per chunk made
+    memory grow with the corpus."""
+    import pyarrow.parquet as pq
+
+    from extract import table
+
+    monkeypatch.setattr(table, "ROW_GROUP_ROWS", 10)
+    rows = [
+        {"paper_id": f"p{i}", "kind": "result", "text": "1%", "start": 0, "end": 2, "sentence": 0}
+        for i in range(3)
+    ]
+    path = tmp_path / "claims.parquet"
+    with table.TableWriter(path, table.CLAIM_COLUMNS) as writer:
+        for _ in range(7):  # 21 rows in chunks of 3: groups of 12 and 9 rows
+            writer.write(table.claims_frame(rows))
+    metadata = pq.ParquetFile(path).metadata
+    assert (metadata.num_rows, metadata.num_row_groups) == (21, 2)
+    assert pd.read_parquet(path)["paper_id"].tolist() == ["p0", "p1", "p2"] * 7
