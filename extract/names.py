@@ -28,10 +28,10 @@ _PROPOSAL = re.compile(
     re.IGNORECASE,
 )
 # Every cue above holds one of these (lower-case) stems.
-_CUE_WORDS = re.compile(
-    r"propos|introduc|present|develop|design|build|releas|describ|devis|unveil|construct|creat|"
-    r"curat|open-source|contribut|offer|formulat|coin|our (?:proposed|new|novel)|we (?:call|name|term|dub)|"
-    r"called|dubbed|named|termed|namely"
+CUE_WORDS = (
+    *"propos introduc present develop design build releas describ devis unveil construct".split(),
+    *"creat curat open-source contribut offer formulat coin called dubbed named termed".split(),
+    *("namely", "our new", "our novel", "we call", "we name", "we term", "we dub"),
 )
 _NAMING = re.compile(r"\b(?:called|dubbed|named|termed|coined|namely|codenamed)\s+", re.IGNORECASE)
 _DATASET_NOUNS = re.compile(
@@ -238,7 +238,13 @@ def _possible_cues(text: str) -> list[int] | None:
     lowered = text.lower()
     if len(lowered) != len(text):
         return None
-    return [m.start() for m in _CUE_WORDS.finditer(lowered)]
+    starts = []
+    for word in CUE_WORDS:  # str.find per word: a regex alternation of them scans 5x slower
+        at = lowered.find(word)
+        while at != -1:
+            starts.append(at)
+            at = lowered.find(word, at + 1)
+    return sorted(starts)
 
 
 def _is_dataset_after(text: str, end: int) -> bool:
