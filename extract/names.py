@@ -52,6 +52,7 @@ _SOURCE_BEFORE = re.compile(r"\b(?:from|on|using|of|with|via|based on)\s+(?:the\
 _WE = re.compile(r"\b(?:we|our|this (?:paper|work|study))\b", re.IGNORECASE)
 _PARENTHESIZED = re.compile(r"\(([A-Za-z][\w.+-]{1,30})\)")
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_NUMBER_LIKE = re.compile(r"[0-9.\-]+[A-Za-z]?")
 _VERSION = re.compile(r"^v?\d+(?:\.\d+)+$")
 # Short words that look coined but are ordinary ("A", "I", "IT", "US").
 _NOT_NAMES = {
@@ -95,7 +96,7 @@ def looks_coined(word: str) -> bool:
         return False
     if _YEAR.search(word):
         return False  # "SemEval-2024" names an event
-    if re.fullmatch(r"[0-9.\-]+[A-Za-z]?", word):
+    if _NUMBER_LIKE.fullmatch(word):
         return False
     parts = word.split("-")
     inner_capital = any(any(c.isupper() for c in p[1:]) for p in parts)
