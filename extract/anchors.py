@@ -25,7 +25,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from extract.keymap import KeyMap
+from extract.keymap import KeyMap, find_sorted
 
 # How many tokens a "*" or "+" is assumed to cover when sizing a window. A match longer than
 # the window it was found in is cut to the window (the Matcher never sees the rest).
@@ -302,7 +302,7 @@ class AnchoredMatcher:
         for j, test in self._more_tests:
             anchored[:, j] &= passed[:, test]
         for j, column, values in self._set_groups:
-            anchored[:, j] = _member(columns[:, column], values)
+            anchored[:, j] = find_sorted(values, columns[:, column])[1]
         rows, groups = numpy.nonzero(anchored)
         if not len(rows):
             return found
@@ -334,7 +334,7 @@ class AnchoredMatcher:
                 for start, end in intersect(merge_windows(reach), within):
                     found += [(k, s + start, e + start) for k, s, e in group.matcher(doc[start:end])]
         if within != [(0, n)]:
-            found = [m for m in found if _inside(m[1], m[2], within)]
+            found = [m for m in found if inside(m[1], m[2], within)]
         return list(dict.fromkeys(found))  # one pattern may reach a span from two anchors
 
 
@@ -398,16 +398,8 @@ def _anchor(
     return index, sum(m for _, m in extents[:index]), sum(m for _, m in extents[index:])
 
 
-def _member(column: numpy.ndarray, values: numpy.ndarray) -> numpy.ndarray:
-    """Which entries of ``column`` are in the sorted ``values`` (binary search; numpy.isin
-    sorts both sides on every call)."""
-    if not len(values):
-        return numpy.zeros(len(column), dtype=bool)
-    positions = numpy.minimum(numpy.searchsorted(values, column), len(values) - 1)
-    return values[positions] == column
-
-
-def _inside(start: int, end: int, windows: list[tuple[int, int]]) -> bool:
+def inside(start: int, end: int, windows: list[tuple[int, int]]) -> bool:
+    """Whether the span [start, end) lies wholly inside one of ``windows``."""
     return any(s <= start and end <= e for s, e in windows)
 
 

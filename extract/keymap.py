@@ -15,6 +15,15 @@ import numpy as np
 DEFAULT_BUFFER = 65_536
 
 
+def find_sorted(sorted_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(positions, found): where each of ``keys`` stands in ``sorted_keys``, by binary search
+    (``numpy.isin`` sorts both sides on every call, which dominates for short arrays)."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=np.intp), np.zeros(len(keys), dtype=bool)
+    positions = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return positions, sorted_keys[positions] == keys
+
+
 class KeyMap:
     """``setdefault``/``get``/``in`` over unsigned 64-bit keys, with 64-bit values.
 
@@ -49,12 +58,9 @@ class KeyMap:
     def get_many(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(values, found) for an array of keys at once; values are 0 where not found."""
         values = np.zeros(len(keys), dtype=np.uint64)
-        found = np.zeros(len(keys), dtype=bool)
-        if len(self._keys):
-            positions = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
-            found = self._keys[positions] == keys
-            if self._values is not None:
-                values = np.where(found, self._values[positions], np.uint64(0))
+        positions, found = find_sorted(self._keys, keys)
+        if len(self._keys) and self._values is not None:
+            values = np.where(found, self._values[positions], np.uint64(0))
         if self._recent:
             for i in np.flatnonzero(~found).tolist():
                 value = self._recent.get(int(keys[i]))

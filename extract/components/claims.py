@@ -7,7 +7,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from extract.anchors import merge_windows
+from extract.anchors import inside, merge_windows
 from extract.matching import CompiledRules, resolve_overlaps
 from extract.rules import CLAIM_LABELS, Rule, RuleSet, cached_rules
 
@@ -40,7 +40,7 @@ class ClaimMatcher:
         before_claims = merge_windows(
             [(max(0, s.start - QUALIFIER_REACH), s.end) for s in doc.spans["claims"]]
         )
-        near_claims = [m for m in qualifiers if any(s <= m[1] and m[2] <= e for s, e in before_claims)]
+        near_claims = [m for m in qualifiers if inside(m[1], m[2], before_claims)]
         doc.spans["qualifiers"] = [
             Span(doc, start, end, label=rule.get("qualifier"), span_id=rule.id)
             for rule, start, end in resolve_overlaps(near_claims)

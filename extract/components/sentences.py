@@ -14,6 +14,8 @@ from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 
+from extract.keymap import find_sorted
+
 
 class SentenceSplitter:
     def __init__(self, nlp: Language, punct_chars: list[str] | None = None) -> None:
@@ -25,9 +27,7 @@ class SentenceSplitter:
         if not n:
             return doc
         columns = doc.to_array([ORTH, IS_PUNCT])
-        # membership by binary search: numpy.isin sorts both sides on every call
-        positions = numpy.minimum(numpy.searchsorted(self.final, columns[:, 0]), len(self.final) - 1)
-        final = self.final[positions] == columns[:, 0]
+        final = find_sorted(self.final, columns[:, 0])[1]
         words = numpy.flatnonzero(~(final | (columns[:, 1] == 1)))
         finals_before = numpy.concatenate(([0], numpy.cumsum(final)))
         previous = numpy.concatenate(([-1], words[:-1]))
