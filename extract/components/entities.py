@@ -7,7 +7,6 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from extract.anchors import merge_windows
 from extract.matching import CompiledRules, resolve_overlaps
 from extract.rules import ENTITY_LABELS, Rule, RuleSet, cached_rules
 
@@ -37,13 +36,9 @@ class EntityTagger:
         matches = _extend_variants(doc, resolve_overlaps([m for m in matches if m[1] < m[2]]))
         self._set(doc, matches)
         for _ in range(self.ROUNDS if len(self.contextual) else 0):
-            near = [
-                (max(0, s - CONTEXT_REACH), e + CONTEXT_REACH) for r, s, e in matches if r.label == "DATASET"
-            ]
-            if not near:
-                break
-            windows = merge_windows(near)
-            found = [_trim(doc, *m) for m in self.contextual.find(doc, within=windows)]
+            if not any(rule.label == "DATASET" for rule, _, _ in matches):
+                break  # every context rule needs a known dataset (its anchor)
+            found = [_trim(doc, *m) for m in self.contextual.find(doc)]
             merged = _merge_context(matches, [m for m in found if m[1] < m[2]])
             if merged == matches:
                 break
@@ -54,10 +49,6 @@ class EntityTagger:
     @staticmethod
     def _set(doc: Doc, matches: list[tuple[Rule, int, int]]) -> None:
         doc.ents = [Span(doc, s, e, label=rule.label, span_id=rule.id) for rule, s, e in matches]
-
-
-# Context rules look at a known entity and a few tokens around it.
-CONTEXT_REACH = 5
 
 
 def _uses_entities(rule: Rule) -> bool:
