@@ -8,8 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from extract import names
 from extract.abbreviations import find_abbreviations
 from extract.names import coined_names, looks_coined, occurrences, title_name
+from extract.read import read_papers
+
+from .conftest import SEEDS
 
 
 @pytest.mark.parametrize(
@@ -117,11 +121,6 @@ def test_occurrences_agree_with_the_boundary_regex(name, text):
 
 def test_every_cue_holds_a_cue_word():
     """The one-scan prefilter may only skip sentences that hold no cue at all."""
-    from extract import names
-    from extract.read import read_papers
-
-    from .conftest import SEEDS
-
     for paper in read_papers([SEEDS])[0]:
         lowered = paper.abstract.lower()
         for regex in (names._PROPOSAL, names._NAMING):
