@@ -97,8 +97,8 @@ def _selectivity(original: dict, rewritten: dict) -> float:
                 )
         elif attr == "ENT_TYPE" and isinstance(value, str) and value:
             score = max(score, 2)
-        elif attr == "LIKE_NUM" and value is True:
-            score = max(score, 2)
+        elif attr == "LIKE_NUM" and value is True:  # numbers outnumber names in results abstracts
+            score = max(score, 1.5)
     return score
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from extract.errors import OutputError, RecordError
 from extract.read import (
@@ -112,14 +113,7 @@ def extract_chunk(nlp: Language, items: list[Item]) -> ChunkResult:
     ``rejected`` papers row with the error (reported, counted — never silently dropped)."""
     claims: list[dict] = []
     papers: list[dict] = []
-    for paper_id, title, abstract, source, key in items:
-        doc = nlp.make_doc(abstract)
-        doc._.title = title
-        try:
-            found = nlp(doc)._.claims or []
-            error = None
-        except Exception as exc:  # noqa: BLE001 — one bad abstract must not end a run
-            found, error = [], f"pipeline failed: {type(exc).__name__}: {exc}"
+    for (paper_id, title, _, source, key), (found, error) in zip(items, _run_pipeline(nlp, items)):
         claims += claim_rows(paper_id, found)
         status = "rejected" if error else "ok" if found else "empty"
         papers.append(
@@ -135,6 +129,30 @@ def extract_chunk(nlp: Language, items: list[Item]) -> ChunkResult:
             }
         )
     return ChunkResult(claims, papers)
+
+
+def _run_pipeline(nlp: Language, items: list[Item]) -> list[tuple[list, str | None]]:
+    """(claims, error) per paper. The chunk goes through ``nlp.pipe`` (components take it
+    batch by batch, which is faster); if any paper makes it fail, the chunk is redone paper
+    by paper so that only the failing ones are rejected."""
+    try:
+        return [(doc._.claims or [], None) for doc in nlp.pipe(_docs(nlp, items))]
+    except Exception:  # noqa: BLE001 — met again, and reported, paper by paper below
+        return [_run_one(nlp, doc) for doc in _docs(nlp, items)]
+
+
+def _run_one(nlp: Language, doc: Doc) -> tuple[list, str | None]:
+    try:
+        return nlp(doc)._.claims or [], None
+    except Exception as exc:  # noqa: BLE001 — one bad abstract must not end a run
+        return [], f"pipeline failed: {type(exc).__name__}: {exc}"
+
+
+def _docs(nlp: Language, items: list[Item]) -> Iterator[Doc]:
+    for _, title, abstract, _, _ in items:
+        doc = nlp.make_doc(abstract)
+        doc._.title = title
+        yield doc
 
 
 # ---------------------------------------------------------------- reading and deduplication

@@ -58,3 +58,20 @@ def test_dask_local_cluster_writes_the_same_rows(local, tmp_path):
     pd.testing.assert_frame_equal(pd.read_parquet(merged), local_claims)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "claims.papers.parquet"), local_papers)
     assert summary.line().rsplit(";", 1)[0] == summary_1.line().rsplit(";", 1)[0]
+
+
+def test_pipe_batch_by_batch_finds_what_one_doc_at_a_time_finds(nlp):
+    """Components take ``nlp.pipe`` batches whole; order and batch size change nothing."""
+    import dataclasses
+    import json
+
+    path = FIXTURES / "arxiv" / "abstracts.jsonl"
+    texts = [json.loads(line)["abstract"] for line in path.read_text("utf-8").splitlines()[:120]]
+
+    def claims(doc):
+        return [dataclasses.astuple(c) for c in doc._.claims]
+
+    one_by_one = [claims(nlp(text)) for text in texts]
+    assert sum(map(len, one_by_one)) > 50
+    for batch_size in (1, 7, 1000):
+        assert [claims(doc) for doc in nlp.pipe(texts, batch_size=batch_size)] == one_by_one

@@ -8,6 +8,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from extract.anchors import inside, merge_windows
+from extract.components.batching import BatchedComponent
 from extract.matching import CompiledRules, resolve_overlaps
 from extract.rules import CLAIM_LABELS, Rule, RuleSet, cached_rules
 
@@ -17,7 +18,7 @@ NAME_LABELS = {"DATASET", "METHOD", "DEVICE"}
 SIZE_NAME_LABELS = {"DATASET", "DEVICE"}
 
 
-class ClaimMatcher:
+class ClaimMatcher(BatchedComponent):
     """Finds claim spans; numbers that are part of a name ("CIFAR-10") never make claims."""
 
     def __init__(self, nlp: Language, ruleset: RuleSet) -> None:

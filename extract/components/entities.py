@@ -7,11 +7,12 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from extract.components.batching import BatchedComponent
 from extract.matching import CompiledRules, resolve_overlaps
 from extract.rules import ENTITY_LABELS, Rule, RuleSet, cached_rules
 
 
-class EntityTagger:
+class EntityTagger(BatchedComponent):
     """Marks every gazetteer name; later patterns refer to them through ``ENT_TYPE``.
 
     Two passes: names and shapes first; then the context rules that look at those

@@ -5,11 +5,12 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from extract.components.batching import BatchedComponent
 from extract.link import link_claims
 from extract.rules import RuleSet, cached_rules
 
 
-class ClaimLinker:
+class ClaimLinker(BatchedComponent):
     """Runs the pure linking functions of ``extract.link`` on ``doc._.claims``."""
 
     def __init__(self, ruleset: RuleSet) -> None:

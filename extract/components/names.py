@@ -12,6 +12,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from extract.abbreviations import find_abbreviations
+from extract.components.batching import BatchedComponent
 from extract.names import coined_names, generic_short_forms, occurrences
 from extract.normalize import doc_text
 
@@ -27,7 +28,7 @@ PROPOSED_METHOD = "method.proposed"
 PROPOSED_DATASET = "dataset.proposed"
 
 
-class NameFinder:
+class NameFinder(BatchedComponent):
     """Coined names from the title and proposal sentences; see ``extract.names``."""
 
     def __call__(self, doc: Doc) -> Doc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from extract.components.batching import BatchedComponent
 from extract.normalize import Normalizer
 from extract.rules import RuleSet, cached_rules
 from extract.units import UnitNormalizer
@@ -13,7 +14,7 @@ if not Doc.has_extension("claims"):
     Doc.set_extension("claims", default=None)
 
 
-class ClaimNormalizer:
+class ClaimNormalizer(BatchedComponent):
     """Holds the one unit registry of this process and the rule lookup by id."""
 
     def __init__(self, ruleset: RuleSet) -> None:

@@ -14,10 +14,11 @@ from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 
+from extract.components.batching import BatchedComponent
 from extract.keymap import find_sorted
 
 
-class SentenceSplitter:
+class SentenceSplitter(BatchedComponent):
     def __init__(self, nlp: Language, punct_chars: list[str] | None = None) -> None:
         chars = Sentencizer.default_punct_chars if punct_chars is None else punct_chars
         self.final = numpy.array(sorted(nlp.vocab.strings.add(c) for c in chars), dtype=numpy.uint64)
