@@ -264,6 +264,20 @@ class AnchoredMatcher:
             flags[i] = new[orth]
         return flags
 
+    def prepare(self, docs: Sequence[Doc]) -> None:
+        """Look up the lexeme flags of a whole batch of docs at once and leave them with
+        each doc: one lookup of the batch's distinct words instead of one per doc."""
+        if not self.groups or not docs:
+            return
+        if not self._compiled:
+            self._compile()
+        orths = [doc.to_array([_ORTH]) for doc in docs]
+        words, where = numpy.unique(numpy.concatenate(orths), return_inverse=True)
+        flags = self._flags_of(words)[where]
+        bounds = numpy.cumsum([len(o) for o in orths]).tolist()
+        for doc, doc_orths, start, end in zip(docs, orths, [0, *bounds], bounds):
+            doc.user_data[_FLAGS_KEY] = (doc_orths, flags[start:end])
+
     def _doc_flags(self, doc: Doc, orths: numpy.ndarray) -> numpy.ndarray:
         """The doc's lexeme flag bits, shared by every matcher that runs on it (words and
         their flags do not change between components; the stored words are checked)."""

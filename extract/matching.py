@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -68,6 +68,10 @@ class CompiledRules:
                     found += [m for s, e in windows for m in matcher(doc[s:e])]
         found += self.tokens(doc, windows)
         return [(self.rules[key], start, end) for key, start, end in found]
+
+    def prepare(self, docs: Sequence[Doc]) -> None:
+        """Batch work ahead of ``find`` on each of ``docs`` (see ``AnchoredMatcher.prepare``)."""
+        self.tokens.prepare(docs)
 
     def __len__(self) -> int:
         return len(self.rules)

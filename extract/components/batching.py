@@ -24,4 +24,8 @@ class BatchedComponent:
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = BATCH_SIZE) -> Iterator[Doc]:
         for batch in minibatch(docs, batch_size):
+            self.prepare(batch)
             yield from [self(doc) for doc in batch]  # the list: the whole batch first
+
+    def prepare(self, docs: list[Doc]) -> None:
+        """Work done once for a whole batch before ``__call__`` runs on each doc."""

@@ -32,6 +32,9 @@ class EntityTagger(BatchedComponent):
         )
         self.contextual = CompiledRules(nlp.vocab, nlp.make_doc, contextual, macros)
 
+    def prepare(self, docs: list[Doc]) -> None:
+        self.compiled.prepare(docs)
+
     def __call__(self, doc: Doc) -> Doc:
         matches = [_trim(doc, *m) for m in self.compiled.find(doc)]
         matches = _extend_variants(doc, resolve_overlaps([m for m in matches if m[1] < m[2]]))
