@@ -56,6 +56,19 @@ def _is_short_form(text: str) -> bool:
     return any(c.isupper() for c in stripped)
 
 
+def _words_before(text: str, end: int, count: int) -> list[re.Match]:
+    """The last ``count`` words before ``end``, read from a stretch of text just before it
+    (a stretch grown until it holds more than ``count`` words or reaches the start; the
+    extra first word may be cut by the stretch's edge, so it is never returned)."""
+    size = 256
+    while True:
+        start = max(0, end - size)
+        words = list(_WORD.finditer(text, start, end))
+        if len(words) > count or start == 0:
+            return words[-count:]
+        size *= 4
+
+
 def find_abbreviations(text: str) -> list[Abbreviation]:
     """Every "long form (SHORT)" pair in ``text``."""
     found = []
@@ -67,14 +80,12 @@ def find_abbreviations(text: str) -> list[Abbreviation]:
             short_key = short
         if not _is_short_form(short):
             continue
-        before = text[: match.start()].rstrip()
-        words = list(_WORD.finditer(before))
         max_words = min(len(short_key) + 5, len(short_key) * 2)
-        window = words[-max_words:]
+        window = _words_before(text, match.start(), max_words)
         if not window:
             continue
         window_start = window[0].start()
-        candidate = before[window_start:]
+        candidate = text[window_start : match.start()].rstrip()
         start = _best_long_form(short_key, candidate)
         if start is None:
             continue
