@@ -33,6 +33,17 @@ def test_abbreviation_definitions(text, pairs):
     assert [(a.short, a.long) for a in find_abbreviations(text)] == pairs
 
 
+@pytest.mark.parametrize("filler", [" ".join(["x" * 120] * 5), "x" * 1000, ""])
+def test_abbreviation_found_after_long_text_with_offsets(filler):
+    """The long form is read from the words just before the parenthesis, however long the
+    text and its words before them."""
+    text = f"{filler} so a simple recurrent unit (SRU) is used"
+    (found,) = find_abbreviations(text)
+    assert (found.short, found.long) == ("SRU", "simple recurrent unit")
+    assert text[found.long_start : found.long_start + len(found.long)] == found.long
+    assert text[found.short_start : found.short_start + 3] == "SRU"
+
+
 @pytest.mark.parametrize(
     "word,coined",
     [
