@@ -84,6 +84,23 @@ def throughput(texts: list[str]) -> dict[str, float]:
     return {"tokenizer": tokenizer, "ml_tokenizer": ml_tokenizer, "full": full}
 
 
+def stages(texts: list[str]) -> dict[str, float]:
+    """Milliseconds per abstract of each stage, run stage by stage over all texts on a
+    fresh pipeline (cold caches, as in ``throughput``): where the time goes."""
+    sys.path.insert(0, str(ROOT))
+    from extract.pipeline import build_nlp
+
+    nlp = build_nlp(use_env=False)
+    started = time.perf_counter()
+    docs = [nlp.make_doc(text) for text in texts]
+    spent = {"tokenizer": time.perf_counter() - started}
+    for name, component in nlp.pipeline:
+        started = time.perf_counter()
+        docs = list(component.pipe(docs))
+        spent[name] = time.perf_counter() - started
+    return {name: 1000 * seconds / len(texts) for name, seconds in spent.items()}
+
+
 def startup() -> float:
     """Seconds for a fresh interpreter to import the package and build the pipeline."""
     code = (
@@ -138,6 +155,10 @@ def main() -> int:
         ("our tokenizer with ML rules alone (abstracts/s)", f"{speed['ml_tokenizer']:.0f}"),
         ("full pipeline, one process (abstracts/s)", f"{speed['full']:.0f}"),
         ("full pipeline / blank tokenizer", f"{speed['full'] / speed['tokenizer']:.3f}"),
+    ]
+    rows += [
+        (f"stage {name} (ms/abstract)", f"{ms:.3f}")
+        for name, ms in stages(texts_of(sample, args.texts)).items()
     ]
     rows.append(("start-up: import + pipeline build (s)", f"{startup():.2f}"))
     jobs_corpus = work / "jobs.jsonl"
