@@ -142,6 +142,9 @@ class _Group:
     bucket_list: list[tuple[int, int, list[_Fixed]]] = field(default_factory=list)
     by_word: dict[tuple[int, int], dict[int, list[_Fixed]]] = field(default_factory=dict)
     word_list: list[tuple[tuple[int, int], dict[int, list[_Fixed]]]] = field(default_factory=list)
+    # one-token variants that hold wherever the anchor does ("GlossLM" for a CamelCase rule):
+    # every anchor hit is their match, with nothing to check
+    direct: list[int] = field(default_factory=list)
 
     @property
     def equal_tests(self) -> tuple[Test, ...]:
@@ -209,17 +212,21 @@ class AnchoredMatcher:
         set_attrs |= {g.anchor[1][0] for g in self.groups.values() if g.anchor[0] == "in"}
         self.attrs = sorted({_ORTH} | {attr for attr, _, _ in column_tests} | set_attrs)
         self._orth_column = self.attrs.index(_ORTH)
-        self._flag_shifts = numpy.array([a for a, _, _ in flag_tests], dtype=numpy.uint64)
-        self._flag_wanted = numpy.array([v != n for _, v, n in flag_tests], dtype=numpy.uint64)
+        self._flag_bits = numpy.array([a for a, _, _ in flag_tests], dtype=numpy.intp)
+        self._flag_wanted = numpy.array([v != n for _, v, n in flag_tests], dtype=bool)
         self._columns = numpy.array([self.attrs.index(a) for a, _, _ in column_tests], dtype=numpy.intp)
         self._values = numpy.array([v for _, v, _ in column_tests], dtype=numpy.uint64)
         self._negated = numpy.array([n for _, _, n in column_tests], dtype=bool)
         for group in self.groups.values():
-            group.buckets, group.by_word = {}, {}
+            group.buckets, group.by_word, group.direct = {}, {}, []
         for key, tokens, anchor, anchor_key in self._pending:
             masks = tuple(sum(1 << self._tests[t] for t in equal) for equal, _ in tokens)
             sets = tuple(tuple((self.attrs.index(a), v, w) for a, v, w in st) for _, st in tokens)
             variant, group = _Fixed(key, masks, sets, anchor), self.groups[anchor_key]
+            anchor_mask = sum(1 << self._tests[t] for t in group.equal_tests)
+            if len(masks) == 1 and not sets[0] and masks[0] & ~anchor_mask == 0 and group.equal_tests:
+                group.direct.append(key)
+                continue
             # index by the anchor's neighbour, so one look at it rules out most variants:
             # by its word when a word set decides it, else by its test bits
             rel = 1 if anchor + 1 < len(tokens) else (-1 if anchor else 0)
@@ -282,7 +289,7 @@ class AnchoredMatcher:
         """The doc's lexeme flag bits, shared by every matcher that runs on it (words and
         their flags do not change between components; the stored words are checked)."""
         stored = doc.user_data.get(_FLAGS_KEY)
-        if stored is not None and numpy.array_equal(stored[0], orths):
+        if stored is not None and stored[0].tobytes() == orths.tobytes():
             return stored[1]
         flags = self._flags_of(orths)
         doc.user_data[_FLAGS_KEY] = (orths, flags)
@@ -291,7 +298,9 @@ class AnchoredMatcher:
     def _passed(self, doc: Doc, columns: numpy.ndarray) -> numpy.ndarray:
         """(rows × tests) booleans: which test holds at which token."""
         lexeme = self._doc_flags(doc, columns[:, self._orth_column])
-        flag_passed = ((lexeme[:, None] >> self._flag_shifts) & numpy.uint64(1)) == self._flag_wanted
+        # the 64 flag bits of each word as bytes (one C pass; shifting each bit out was 2x slower)
+        bits = numpy.unpackbits(lexeme.astype("<u8", copy=False).view(numpy.uint8).reshape(-1, 8), axis=1, bitorder="little")
+        flag_passed = bits[:, self._flag_bits] == self._flag_wanted
         column_passed = (columns[:, self._columns] == self._values) != self._negated
         return numpy.concatenate([flag_passed, column_passed], axis=1)
 
@@ -326,6 +335,8 @@ class AnchoredMatcher:
         for g, hits in itertools.groupby(zip(groups, rows), key=lambda gr: gr[0]):
             group = self._list[g]
             hit_rows = [r for _, r in hits]
+            for key in group.direct:
+                found += [(key, r, r + 1) for r in hit_rows]
             for r in hit_rows:
                 candidates = [
                     variants
