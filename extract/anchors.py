@@ -299,7 +299,8 @@ class AnchoredMatcher:
         """(rows × tests) booleans: which test holds at which token."""
         lexeme = self._doc_flags(doc, columns[:, self._orth_column])
         # the 64 flag bits of each word as bytes (one C pass; shifting each bit out was 2x slower)
-        bits = numpy.unpackbits(lexeme.astype("<u8", copy=False).view(numpy.uint8).reshape(-1, 8), axis=1, bitorder="little")
+        as_bytes = lexeme.astype("<u8", copy=False).view(numpy.uint8).reshape(-1, 8)
+        bits = numpy.unpackbits(as_bytes, axis=1, bitorder="little")
         flag_passed = bits[:, self._flag_bits] == self._flag_wanted
         column_passed = (columns[:, self._columns] == self._values) != self._negated
         return numpy.concatenate([flag_passed, column_passed], axis=1)

@@ -61,7 +61,8 @@ class NameFinder(BatchedComponent):
             and not (e.ent_id_ == ACRONYM_RULE and surface not in defined)
             and e.label_ != "GENERIC"
         ]
-        doc.ents = filter_spans(new_ents + kept)  # longest first; ties keep the coined name
+        if new_ents or len(kept) < len(ents):  # else doc.ents stays as it is
+            doc.ents = filter_spans(new_ents + kept)  # longest first; ties keep the coined name
         doc._.proposed = [c.text for c in coined if not c.is_dataset]
         coined_texts = {c.text for c in coined}
         doc._.aliases = {  # "FooNet (FN)": FN is another name of FooNet
