@@ -285,6 +285,12 @@ class AnchoredMatcher:
         for doc, doc_orths, start, end in zip(docs, orths, [0, *bounds], bounds):
             doc.user_data[_FLAGS_KEY] = (doc_orths, flags[start:end])
 
+    @staticmethod
+    def forget_shared(doc: Doc) -> None:
+        """Drop the lexeme flags shared on ``doc`` (~16 bytes per token that Doc.to_bytes
+        and DocBin would otherwise store); the last matcher of a pipeline calls this."""
+        doc.user_data.pop(_FLAGS_KEY, None)
+
     def _doc_flags(self, doc: Doc, orths: numpy.ndarray) -> numpy.ndarray:
         """The doc's lexeme flag bits, shared by every matcher that runs on it (words and
         their flags do not change between components; the stored words are checked)."""

@@ -6,7 +6,10 @@ from this class, so the schema lives in exactly one place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
+from typing import Any
+
+import srsly
 
 KINDS = ("method", "model_size", "dataset", "hardware", "result")
 QUALIFIERS = ("=", "~", "<", "<=", ">", ">=")
@@ -35,3 +38,25 @@ class Claim:
     proposed: bool | None = None
     rule: str | None = None
     baseline: str | None = None  # beyond the contract: the method a result is compared with
+
+
+# spaCy writes a doc's user data, where ``doc._.claims`` lives, with msgpack: Doc.to_bytes,
+# DocBin and nlp.pipe(n_process=2) all do. msgpack knows no dataclass, so claims travel as
+# a tagged list of their fields.
+_MSGPACK_TAG = "__ml_claim__"
+
+
+def _encode_claim(obj: Any, chain: Any = None) -> Any:
+    if isinstance(obj, Claim):
+        return {_MSGPACK_TAG: list(astuple(obj))}
+    return obj if chain is None else chain(obj)
+
+
+def _decode_claim(obj: Any, chain: Any = None) -> Any:
+    if isinstance(obj, dict) and _MSGPACK_TAG in obj:
+        return Claim(*obj[_MSGPACK_TAG])
+    return obj if chain is None else chain(obj)
+
+
+srsly.msgpack_encoders.register("ml_claim", func=_encode_claim)
+srsly.msgpack_decoders.register("ml_claim", func=_decode_claim)

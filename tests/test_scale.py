@@ -63,10 +63,8 @@ def test_dask_local_cluster_writes_the_same_rows(local, tmp_path):
 def test_pipe_batch_by_batch_finds_what_one_doc_at_a_time_finds(nlp):
     """Components take ``nlp.pipe`` batches whole; order and batch size change nothing."""
     import dataclasses
-    import json
 
-    path = FIXTURES / "arxiv" / "abstracts.jsonl"
-    texts = [json.loads(line)["abstract"] for line in path.read_text("utf-8").splitlines()[:120]]
+    texts = _arxiv_texts(120)
 
     def claims(doc):
         return [dataclasses.astuple(c) for c in doc._.claims]
@@ -75,3 +73,33 @@ def test_pipe_batch_by_batch_finds_what_one_doc_at_a_time_finds(nlp):
     assert sum(map(len, one_by_one)) > 50
     for batch_size in (1, 7, 1000):
         assert [claims(doc) for doc in nlp.pipe(texts, batch_size=batch_size)] == one_by_one
+
+
+def _arxiv_texts(n: int) -> list[str]:
+    import json
+
+    path = FIXTURES / "arxiv" / "abstracts.jsonl"
+    return [json.loads(line)["abstract"] for line in path.read_text("utf-8").splitlines()[:n]]
+
+
+def test_docs_serialize_with_their_claims(nlp):
+    """Doc.to_bytes and DocBin carry ``doc._.claims`` (spaCy writes user data as msgpack)."""
+    from spacy.tokens import Doc, DocBin
+
+    docs = [doc for doc in nlp.pipe(_arxiv_texts(40)) if doc._.claims]
+    assert len(docs) > 10
+    assert not any("lexeme_flags" in doc.user_data for doc in docs)  # matchers' scratch: dropped
+    for doc in docs:
+        assert Doc(nlp.vocab).from_bytes(doc.to_bytes())._.claims == doc._.claims
+    stored = DocBin(store_user_data=True, docs=docs).to_bytes()
+    loaded = list(DocBin().from_bytes(stored).get_docs(nlp.vocab))
+    assert [list(d._.claims) for d in loaded] == [d._.claims for d in docs]  # DocBin: tuples
+
+
+def test_nlp_pipe_with_two_processes_finds_what_one_finds(nlp):
+    """spaCy's own parallelism (``n_process``) ships docs back as bytes, claims included."""
+    texts = _arxiv_texts(30)
+    one = [doc._.claims for doc in nlp.pipe(texts)]
+    two = [doc._.claims for doc in nlp.pipe(texts, n_process=2, batch_size=8)]
+    assert sum(map(len, one)) > 20
+    assert two == one
