@@ -255,17 +255,18 @@ class Normalizer:
             if (kind, name) in seen:
                 continue
             seen.add((kind, name))
-            start, end = ent.start_char, ent.end_char
+            start, end, first_token = ent.start_char, ent.end_char, ent.start
             is_proposed = kind == "method" and (surface in proposed or name in proposed)
             if is_proposed and surface in long_forms:
                 start, end = long_forms[surface]
+                first_token = doc.char_span(start, end, alignment_mode="expand").start
             rows.append(
                 Claim(
                     kind=kind,
                     text=text[start:end],
                     start=start,
                     end=end,
-                    sentence=sentence_of(starts, doc.char_span(start, end, alignment_mode="expand").start),
+                    sentence=sentence_of(starts, first_token),
                     name=name,
                     proposed=is_proposed if kind == "method" else None,
                     rule=ent.ent_id_ or None,
