@@ -18,8 +18,10 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy
+import srsly
 from spacy.attrs import IDS
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
@@ -283,22 +285,16 @@ class AnchoredMatcher:
         flags = self._flags_of(words)[where]
         bounds = numpy.cumsum([len(o) for o in orths]).tolist()
         for doc, doc_orths, start, end in zip(docs, orths, [0, *bounds], bounds):
-            doc.user_data[_FLAGS_KEY] = (doc_orths, flags[start:end])
-
-    @staticmethod
-    def forget_shared(doc: Doc) -> None:
-        """Drop the lexeme flags shared on ``doc`` (~16 bytes per token that Doc.to_bytes
-        and DocBin would otherwise store); the last matcher of a pipeline calls this."""
-        doc.user_data.pop(_FLAGS_KEY, None)
+            doc.user_data[_FLAGS_KEY] = _SharedFlags(doc_orths, flags[start:end])
 
     def _doc_flags(self, doc: Doc, orths: numpy.ndarray) -> numpy.ndarray:
         """The doc's lexeme flag bits, shared by every matcher that runs on it (words and
         their flags do not change between components; the stored words are checked)."""
         stored = doc.user_data.get(_FLAGS_KEY)
-        if stored is not None and stored[0].tobytes() == orths.tobytes():
-            return stored[1]
+        if isinstance(stored, _SharedFlags) and stored.orths.tobytes() == orths.tobytes():
+            return stored.flags
         flags = self._flags_of(orths)
-        doc.user_data[_FLAGS_KEY] = (orths, flags)
+        doc.user_data[_FLAGS_KEY] = _SharedFlags(orths, flags)
         return flags
 
     def _passed(self, doc: Doc, columns: numpy.ndarray) -> numpy.ndarray:
@@ -368,6 +364,25 @@ class AnchoredMatcher:
         if within != [(0, n)]:
             found = [m for m in found if inside(m[1], m[2], within)]
         return list(dict.fromkeys(found))  # one pattern may reach a span from two anchors
+
+
+@dataclass
+class _SharedFlags:
+    """A doc's words and their lexeme flags, left in ``doc.user_data`` for the next matcher.
+    Scratch, not data: serialized (Doc.to_bytes, DocBin, nlp.pipe(n_process=2)) it is
+    written as nil, so stored docs do not carry 16 bytes per token of it."""
+
+    orths: numpy.ndarray
+    flags: numpy.ndarray
+
+
+def _encode_shared_flags(obj: Any, chain: Any = None) -> Any:
+    if isinstance(obj, _SharedFlags):
+        return None
+    return obj if chain is None else chain(obj)
+
+
+srsly.msgpack_encoders.register("ml_shared_lexeme_flags", func=_encode_shared_flags)
 
 
 class _RowCodes:

@@ -73,10 +73,6 @@ class CompiledRules:
         """Batch work ahead of ``find`` on each of ``docs`` (see ``AnchoredMatcher.prepare``)."""
         self.tokens.prepare(docs)
 
-    def forget_shared(self, doc: Doc) -> None:
-        """Drop what matchers shared on ``doc`` (see ``AnchoredMatcher.forget_shared``)."""
-        self.tokens.forget_shared(doc)
-
     def __len__(self) -> int:
         return len(self.rules)
 

@@ -28,7 +28,6 @@ class ClaimMatcher(BatchedComponent):
 
     def __call__(self, doc: Doc) -> Doc:
         found = self.rules.find(doc)
-        self.rules.forget_shared(doc)  # the last matcher of the pipeline
         qualifiers = [m for m in found if m[0].label == "QUALIFIER"]
         matches = [m for m in found if m[0].label != "QUALIFIER" and not _inside_name(doc, *m)]
         rejects = [m for m in matches if m[0].get("reject", False)]
