@@ -4,11 +4,11 @@ spaCy's Matcher tries every pattern at every token it is given, and profiling pu
 (~0.1 µs per token and pattern, plus a few µs per call) at most of the pipeline's time.
 Every pattern has a token that must be present for it to match — its anchor: a "%", a
 device name, "dataset". The anchor's test is a few attributes ``Doc.to_array`` reads in one
-pass, so the places where any pattern can match are found with numpy. Around them:
+pass and the words' lexeme flags, so the places where any pattern can match are found in one
+scan (compiled: ``extract.anchor_scan``). Around them:
 
 - a *fixed* pattern (no "*", "+" or ranges; "?" allowed) is checked directly: each of its
-  tokens is a bit mask over the array tests (plus set tests on the same columns), so a
-  check is a few integer operations, not a Matcher call;
+  tokens is a bit mask over the tests, so a check is a few integer operations in C;
 - any other pattern runs in its group's spaCy Matcher, on windows around the anchors only.
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy
@@ -27,7 +27,8 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from extract.keymap import KeyMap, find_sorted
+from extract.anchor_scan import FLAG_WORDS, ColumnTest, PatternTable
+from extract.keymap import KeyMap
 
 # How many tokens a "*" or "+" is assumed to cover when sizing a window. A match longer than
 # the window it was found in is cut to the window (the Matcher never sees the rest).
@@ -53,6 +54,7 @@ _REPEAT = re.compile(r"^\{(\d*)(?:(,)(\d*))?\}$")
 
 Test = tuple[int, int, bool]  # (attribute id, value Doc.to_array reads, negated)
 SetTest = tuple[int, frozenset, bool]  # (attribute id, values, wanted inside the set)
+Token = tuple[tuple[Test, ...], tuple[SetTest, ...]]  # what one token of a fixed pattern needs
 
 
 def _attr_id(attr: str) -> int:
@@ -123,16 +125,6 @@ def _extent(token: dict) -> tuple[int, int]:
 
 
 @dataclass
-class _Fixed:
-    """One variant of a fixed pattern: per token, its test bit mask and set tests."""
-
-    key: int
-    masks: tuple[int, ...]
-    sets: tuple[tuple[SetTest, ...], ...]  # with column indexes in place of attribute ids
-    anchor: int  # index of the anchor token in this variant
-
-
-@dataclass
 class _Group:
     """The patterns sharing one anchor test."""
 
@@ -140,17 +132,20 @@ class _Group:
     matcher: Matcher | None = None
     before: int = 0
     after: int = 0
-    buckets: dict[tuple[int, int], list[_Fixed]] = field(default_factory=dict)
-    bucket_list: list[tuple[int, int, list[_Fixed]]] = field(default_factory=list)
-    by_word: dict[tuple[int, int], dict[int, list[_Fixed]]] = field(default_factory=dict)
-    word_list: list[tuple[tuple[int, int], dict[int, list[_Fixed]]]] = field(default_factory=list)
-    # one-token variants that hold wherever the anchor does ("GlossLM" for a CamelCase rule):
-    # every anchor hit is their match, with nothing to check
-    direct: list[int] = field(default_factory=list)
 
     @property
-    def equal_tests(self) -> tuple[Test, ...]:
-        return self.anchor[1] if self.anchor[0] == "equal" else ()
+    def anchor_token(self) -> Token:
+        return (self.anchor[1], ()) if self.anchor[0] == "equal" else ((), (self.anchor[1],))
+
+
+@dataclass
+class _Fixed:
+    """One variant of a fixed pattern ("?" tokens kept or dropped), before compiling."""
+
+    key: int
+    tokens: list[Token]
+    anchor: int  # index of the anchor token in this variant
+    group: tuple  # the anchor key of its group
 
 
 class AnchoredMatcher:
@@ -163,9 +158,8 @@ class AnchoredMatcher:
         self.groups: dict[tuple, _Group] = {}
         self.unanchored = Matcher(vocab, validate=False)
         self.n_patterns = 0
-        self._tests: dict[Test, int] = {}  # bit of each equality test in a row's code
-        self._pending: list[tuple[int, list[tuple[tuple[Test, ...], tuple[SetTest, ...]]], int, int]] = []
-        self._compiled = False
+        self._fixed: list[_Fixed] = []
+        self._table: PatternTable | None = None
 
     def __len__(self) -> int:
         return self.n_patterns
@@ -173,7 +167,7 @@ class AnchoredMatcher:
     def add(self, rule_id: str, original: Sequence[dict], rewritten: list[dict]) -> None:
         """Add one pattern, as written (macros expanded) and as the Matcher takes it."""
         self.n_patterns += 1
-        self._compiled = False
+        self._table = None
         parsed = [_tests(self.vocab, t) for t in rewritten]
         fixed = all(t.get("OP") in (None, "?") and complete for t, (_, _, complete) in zip(rewritten, parsed))
         optional = [i for i, t in enumerate(rewritten) if t.get("OP") == "?"]
@@ -191,73 +185,69 @@ class AnchoredMatcher:
             for dropped in _subsets(optional):
                 kept = [i for i in range(len(rewritten)) if i not in dropped]
                 tokens = [(parsed[i][0], parsed[i][1]) for i in kept]
-                self._pending.append((key, tokens, kept.index(index), anchor_key))
-                for equal, _ in tokens:
-                    for test in equal:
-                        self._tests.setdefault(test, len(self._tests))
+                self._fixed.append(_Fixed(key, tokens, kept.index(index), anchor_key))
             return
         if group.matcher is None:
             group.matcher = Matcher(self.vocab, validate=False)
         group.matcher.add(rule_id, [rewritten])
 
     def _compile(self) -> None:
-        """Arrays for testing everything at once. Lexeme flags (IS_*, LIKE_NUM, the rule
-        flags) are bits of one per-word integer; other tests read ``Doc.to_array`` columns
-        (each column costs a pass over the doc, so there are as few as possible)."""
-        for group in self.groups.values():
-            for test in group.equal_tests:
-                self._tests.setdefault(test, len(self._tests))
-        flag_tests = [t for t in self._tests if t[0] < _FLAG_BITS]
-        column_tests = [t for t in self._tests if t[0] >= _FLAG_BITS]
-        self._tests = {t: i for i, t in enumerate(flag_tests + column_tests)}
-        set_attrs = {attr for _, tokens, _, _ in self._pending for _, sets in tokens for attr, _, _ in sets}
-        set_attrs |= {g.anchor[1][0] for g in self.groups.values() if g.anchor[0] == "in"}
-        self.attrs = sorted({_ORTH} | {attr for attr, _, _ in column_tests} | set_attrs)
-        self._orth_column = self.attrs.index(_ORTH)
-        self._flag_bits = numpy.array([a for a, _, _ in flag_tests], dtype=numpy.intp)
-        self._flag_wanted = numpy.array([v != n for _, v, n in flag_tests], dtype=bool)
-        self._columns = numpy.array([self.attrs.index(a) for a, _, _ in column_tests], dtype=numpy.intp)
-        self._values = numpy.array([v for _, v, _ in column_tests], dtype=numpy.uint64)
-        self._negated = numpy.array([n for _, _, n in column_tests], dtype=bool)
-        for group in self.groups.values():
-            group.buckets, group.by_word, group.direct = {}, {}, []
-        for key, tokens, anchor, anchor_key in self._pending:
-            masks = tuple(sum(1 << self._tests[t] for t in equal) for equal, _ in tokens)
-            sets = tuple(tuple((self.attrs.index(a), v, w) for a, v, w in st) for _, st in tokens)
-            variant, group = _Fixed(key, masks, sets, anchor), self.groups[anchor_key]
-            anchor_mask = sum(1 << self._tests[t] for t in group.equal_tests)
-            if len(masks) == 1 and not sets[0] and masks[0] & ~anchor_mask == 0 and group.equal_tests:
-                group.direct.append(key)
-                continue
-            # index by the anchor's neighbour, so one look at it rules out most variants:
-            # by its word when a word set decides it, else by its test bits
-            rel = 1 if anchor + 1 < len(tokens) else (-1 if anchor else 0)
-            words = [(column, values) for column, values, wanted in sets[anchor + rel] if wanted]
-            if rel and words:
-                column, values = words[0]
-                for word in values:
-                    group.by_word.setdefault((rel, column), {}).setdefault(word, []).append(variant)
-            else:
-                group.buckets.setdefault((rel, masks[anchor + rel]), []).append(variant)
+        """Flatten tests, anchors and fixed patterns into a ``PatternTable``. Each distinct
+        test is one bit of a token's code: lexeme flag bits (IS_*, LIKE_NUM, the rule flags)
+        come with the word; the others are column tests on ``Doc.to_array`` columns (each
+        column costs a pass over the doc, so there are as few as possible)."""
         self._list = list(self.groups.values())
-        for group in self._list:
-            group.bucket_list = [(rel, mask, variants) for (rel, mask), variants in group.buckets.items()]
-            group.word_list = list(group.by_word.items())
-        # an equality anchor holds where its first test does, and-ed with its other tests;
-        # a set anchor where the column's value is in the (sorted) set
-        equal = [j for j, g in enumerate(self._list) if g.anchor[0] == "equal"]
-        self._equal_groups = numpy.array(equal, dtype=numpy.intp)
-        self._first_tests = numpy.array(
-            [self._tests[self._list[j].equal_tests[0]] for j in equal], dtype=numpy.intp
+        group_of = {anchor: g for g, anchor in enumerate(self.groups)}
+        fixed = sorted(self._fixed, key=lambda f: group_of[f.group])  # stable: rule order kept
+        tokens = [g.anchor_token for g in self._list] + [t for f in fixed for t in f.tokens]
+        equal = sorted({test for tests, _ in tokens for test in tests})
+        sets = sorted({test for _, tests in tokens for test in tests}, key=repr)
+        self.attrs = sorted({_ORTH} | {a for a, _, _ in equal if a >= _FLAG_BITS} | {a for a, _, _ in sets})
+        self._orth_column = self.attrs.index(_ORTH)
+        # a flag test is the word's flag bit (word 0 of a code) or its complement (word 1)
+        bit = {(a, v, n): a + 64 * (v == n) for a, v, n in equal if a < _FLAG_BITS}
+        # column tests the anchors use come first: they run on every token, the rest lazily
+        anchor_tests = {test for g in self._list for tests in g.anchor_token for test in tests}
+        column_tests = [t for t in equal if t[0] >= _FLAG_BITS] + sets
+        column_tests.sort(key=lambda test: test not in anchor_tests)  # stable
+        rows, set_values = [], []
+        for attr, value, polarity in column_tests:
+            if isinstance(value, frozenset):
+                start = len(set_values)
+                set_values += sorted(value)
+                rows.append((ColumnTest.IN_SET, self.attrs.index(attr), 0, polarity, start, len(set_values)))
+            else:  # an equality test's third field says "negated"
+                rows.append((ColumnTest.EQUALS, self.attrs.index(attr), value, not polarity, 0, 0))
+            bit[attr, value, polarity] = 64 * FLAG_WORDS + len(rows) - 1
+        n_words = FLAG_WORDS - (-len(rows) // 64)
+
+        def masks(of: list[Token]) -> numpy.ndarray:
+            out = numpy.zeros((len(of), n_words), dtype=numpy.uint64)
+            for row, (equal_tests, set_tests) in enumerate(of):
+                for test in (*equal_tests, *set_tests):
+                    out[row, bit[test] // 64] |= numpy.uint64(1 << bit[test] % 64)
+            return out
+
+        kind, column, value, polarity, set_start, set_end = zip(*rows) if rows else [()] * 6
+        per_group = numpy.bincount([group_of[f.group] for f in fixed], minlength=len(self._list))
+        self._table = PatternTable(
+            n_anchor_tests=sum(test in anchor_tests for test in column_tests),
+            kind=numpy.array(kind, dtype=numpy.uint8),
+            column=numpy.array(column, dtype=numpy.int64),
+            value=numpy.array(value, dtype=numpy.uint64),
+            polarity=numpy.array(polarity, dtype=numpy.uint8),
+            set_start=numpy.array(set_start, dtype=numpy.int64),
+            set_end=numpy.array(set_end, dtype=numpy.int64),
+            set_values=numpy.array(set_values, dtype=numpy.uint64),
+            group_mask=masks([g.anchor_token for g in self._list]),
+            group_reported=numpy.array([g.matcher is not None for g in self._list], dtype=numpy.uint8),
+            group_patterns=numpy.concatenate([[0], numpy.cumsum(per_group)]).astype(numpy.int64),
+            pattern_key=numpy.array([f.key for f in fixed], dtype=numpy.uint64),
+            pattern_anchor=numpy.array([f.anchor for f in fixed], dtype=numpy.int64),
+            pattern_tokens=numpy.cumsum([0] + [len(f.tokens) for f in fixed]).astype(numpy.int64),
+            token_mask=masks([t for f in fixed for t in f.tokens]),
         )
-        self._more_tests = [(j, self._tests[t]) for j in equal for t in self._list[j].equal_tests[1:]]
-        self._set_groups = [
-            (j, self.attrs.index(g.anchor[1][0]), numpy.array(sorted(g.anchor[1][1]), dtype=numpy.uint64))
-            for j, g in enumerate(self._list)
-            if g.anchor[0] == "in"
-        ]
         self._lexeme_flags = KeyMap(buffer_size=LEXEME_BUFFER)
-        self._compiled = True
 
     def _flags_of(self, orths: numpy.ndarray) -> numpy.ndarray:
         """Each word's lexeme flag bits, looked up by word hash in one array operation
@@ -278,7 +268,7 @@ class AnchoredMatcher:
         each doc: one lookup of the batch's distinct words instead of one per doc."""
         if not self.groups or not docs:
             return
-        if not self._compiled:
+        if self._table is None:
             self._compile()
         orths = [doc.to_array([_ORTH]) for doc in docs]
         words, where = numpy.unique(numpy.concatenate(orths), return_inverse=True)
@@ -297,16 +287,6 @@ class AnchoredMatcher:
         doc.user_data[_FLAGS_KEY] = _SharedFlags(orths, flags)
         return flags
 
-    def _passed(self, doc: Doc, columns: numpy.ndarray) -> numpy.ndarray:
-        """(rows × tests) booleans: which test holds at which token."""
-        lexeme = self._doc_flags(doc, columns[:, self._orth_column])
-        # the 64 flag bits of each word as bytes (one C pass; shifting each bit out was 2x slower)
-        as_bytes = lexeme.astype("<u8", copy=False).view(numpy.uint8).reshape(-1, 8)
-        bits = numpy.unpackbits(as_bytes, axis=1, bitorder="little")
-        flag_passed = bits[:, self._flag_bits] == self._flag_wanted
-        column_passed = (columns[:, self._columns] == self._values) != self._negated
-        return numpy.concatenate([flag_passed, column_passed], axis=1)
-
     def __call__(self, doc: Doc, within: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
         """(match key, start, end) for matches lying inside the ``within`` windows."""
         n = len(doc)
@@ -319,48 +299,17 @@ class AnchoredMatcher:
                 found += [(k, s + start, e + start) for k, s, e in self.unanchored(doc[start:end])]
         if not self.groups:
             return found
-        if not self._compiled:
+        if self._table is None:
             self._compile()
         columns = doc.to_array(self.attrs).reshape(n, -1)  # a 1-attribute list gives a 1-D array
-        passed = self._passed(doc, columns)
-        anchored = numpy.zeros((n, len(self._list)), dtype=bool)
-        anchored[:, self._equal_groups] = passed[:, self._first_tests]
-        for j, test in self._more_tests:
-            anchored[:, j] &= passed[:, test]
-        for j, column, values in self._set_groups:
-            anchored[:, j] = find_sorted(values, columns[:, column])[1]
-        rows, groups = numpy.nonzero(anchored)
-        if not len(rows):
-            return found
-        codes = _RowCodes(passed)
-        order = numpy.argsort(groups, kind="stable")  # rows stay ascending within a group
-        rows, groups = rows[order].tolist(), groups[order].tolist()
-        for g, hits in itertools.groupby(zip(groups, rows), key=lambda gr: gr[0]):
+        flags = self._doc_flags(doc, columns[:, self._orth_column])
+        matches, hits = self._table.scan(columns, flags)
+        found += matches
+        for g, group_hits in itertools.groupby(hits, key=lambda hit: hit[0]):
             group = self._list[g]
-            hit_rows = [r for _, r in hits]
-            for key in group.direct:
-                found += [(key, r, r + 1) for r in hit_rows]
-            for r in hit_rows:
-                candidates = [
-                    variants
-                    for rel, mask, variants in group.bucket_list
-                    if 0 <= r + rel < n and codes[r + rel] & mask == mask
-                ]
-                candidates += [
-                    table.get(int(columns[r + rel, column]), ())
-                    for (rel, column), table in group.word_list
-                    if 0 <= r + rel < n
-                ]
-                for variants in candidates:
-                    for variant in variants:
-                        start = r - variant.anchor
-                        end = start + len(variant.masks)
-                        if start >= 0 and end <= n and _holds(variant, codes, columns, start):
-                            found.append((variant.key, start, end))
-            if group.matcher is not None:
-                reach = [(max(r - group.before, 0), min(r + group.after, n)) for r in hit_rows]
-                for start, end in intersect(merge_windows(reach), within):
-                    found += [(k, s + start, e + start) for k, s, e in group.matcher(doc[start:end])]
+            reach = [(max(r - group.before, 0), min(r + group.after, n)) for _, r in group_hits]
+            for start, end in intersect(merge_windows(reach), within):
+                found += [(k, s + start, e + start) for k, s, e in group.matcher(doc[start:end])]
         if within != [(0, n)]:
             found = [m for m in found if inside(m[1], m[2], within)]
         return list(dict.fromkeys(found))  # one pattern may reach a span from two anchors
@@ -383,32 +332,6 @@ def _encode_shared_flags(obj: Any, chain: Any = None) -> Any:
 
 
 srsly.msgpack_encoders.register("ml_shared_lexeme_flags", func=_encode_shared_flags)
-
-
-class _RowCodes:
-    """Per token, an int whose bit i says whether test i holds; packed on first use, as
-    only the tokens around anchors are ever asked for."""
-
-    def __init__(self, passed: numpy.ndarray) -> None:
-        self.packed = numpy.packbits(passed, axis=1, bitorder="little")
-        self.codes: dict[int, int] = {}
-
-    def __getitem__(self, row: int) -> int:
-        code = self.codes.get(row)
-        if code is None:
-            code = self.codes[row] = int.from_bytes(self.packed[row].tobytes(), "little")
-        return code
-
-
-def _holds(variant: _Fixed, codes: _RowCodes, columns: numpy.ndarray, start: int) -> bool:
-    for offset, mask in enumerate(variant.masks):
-        if codes[start + offset] & mask != mask:
-            return False
-    for offset, sets in enumerate(variant.sets):
-        for column, values, wanted in sets:
-            if (int(columns[start + offset, column]) in values) != wanted:
-                return False
-    return True
 
 
 def _subsets(items: list[int]) -> list[tuple[int, ...]]:

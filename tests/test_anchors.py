@@ -2,6 +2,8 @@
 
 import pytest
 import spacy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from spacy.matcher import Matcher
 from spacy.tokens import Span
 
@@ -77,3 +79,54 @@ def test_fixed_patterns_need_no_matcher_and_unanchored_ones_share_one(nlp):
 def test_window_helpers():
     assert merge_windows([(5, 9), (0, 3), (2, 4), (9, 9)]) == [(0, 4), (5, 9)]
     assert intersect([(0, 4), (6, 10)], [(2, 7), (9, 12)]) == [(2, 4), (6, 7), (9, 10)]
+
+
+WORDS = ["7", "three", "%", "gpus", "on", "ImageNet", "Top", "the", "(", "faster"]
+TOKEN_TESTS = [
+    {"LOWER": "gpus"},
+    {"LOWER": "on"},
+    {"ORTH": "%"},
+    {"ORTH": {"IN": ["%", "("]}},
+    {"LOWER": {"NOT_IN": ["the", "on"]}},
+    {"LIKE_NUM": True},
+    {"IS_DIGIT": False},
+    {"IS_TITLE": True},
+    {"ENT_TYPE": "DATASET"},
+    {"ENT_TYPE": {"NOT_IN": ["DATASET"]}},
+    {"LIKE_NUM": True, "ENT_TYPE": {"NOT_IN": ["DATASET"]}},
+]
+pattern_tokens = st.builds(
+    lambda test, op: {**test, "OP": op} if op else dict(test),
+    st.sampled_from(TOKEN_TESTS),
+    st.sampled_from([None, None, None, "?", "*", "+"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    patterns=st.lists(st.lists(pattern_tokens, min_size=1, max_size=4), min_size=1, max_size=6),
+    words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=5),
+)
+def test_random_patterns_match_like_spacy(nlp, patterns, words):
+    """The compiled scan (test bits, anchors, fixed patterns) against spaCy's Matcher, on
+    docs no longer than a window, where the two must agree exactly."""
+    anchored, plain = AnchoredMatcher(nlp.vocab), Matcher(nlp.vocab)
+    for i, pattern in enumerate(patterns):
+        anchored.add(f"p{i}", pattern, pattern)
+        plain.add(f"p{i}", [pattern])
+    doc = _doc(nlp, " ".join(words))
+    assert sorted(anchored(doc, [(0, len(doc))])) == sorted(set(plain(doc)))
+
+
+def test_more_tests_than_one_code_word(nlp):
+    """70 distinct word tests need two 64-bit words of column tests per token."""
+    anchored, plain = AnchoredMatcher(nlp.vocab), Matcher(nlp.vocab)
+    for i in range(70):
+        pattern = [{"LOWER": f"w{i}"}, {"LIKE_NUM": True}]
+        anchored.add(f"w{i}", pattern, pattern)
+        plain.add(f"w{i}", [pattern])
+    doc = nlp("w0 1 w69 2 w64 x w3 4 w70 5")
+    found = sorted(anchored(doc, [(0, len(doc))]))
+    assert found == sorted(plain(doc))
+    assert sorted(doc[s].text for _, s, _ in found) == ["w0", "w3", "w69"]
+    assert anchored._table.n_words == 4  # flags, their complement, two words of column tests

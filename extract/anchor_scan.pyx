@@ -1,0 +1,140 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
+"""The inner loop of anchored matching (see ``extract.anchors``), compiled.
+
+Profiling put the Python version of this loop (test bits per token, anchor hits, the fixed
+patterns checked at each hit) at a quarter of the pipeline's time: a few integer operations
+per check, each paying for Python objects. Here the same steps run over the arrays spaCy
+gives (``Doc.to_array`` columns and the words' lexeme flags), so nothing depends on spaCy's
+C structures and the module builds against Python alone.
+"""
+
+from libc.stdint cimport int64_t, uint8_t, uint64_t
+
+import numpy
+
+# how a column test reads a token's column: equal to a value, or inside a sorted set
+cpdef enum ColumnTest:
+    EQUALS = 0
+    IN_SET = 1
+
+# a token's code: word 0 is its lexeme flags, word 1 their complement (so "IS_DIGIT": false
+# is a bit like any other), the words after those hold the column tests
+FLAG_WORDS = 2
+
+
+cdef class PatternTable:
+    """Tests, anchors and fixed patterns as flat arrays (built by ``AnchoredMatcher``).
+
+    Column test ``t`` sets bit ``t`` of the code words after the flags when its condition
+    equals ``polarity[t]``. The first ``n_anchor_tests`` are the ones anchors use: they run
+    on every token; the rest only on the tokens a fixed pattern is checked at. A group's anchor and each token of a fixed pattern are masks over those bits: they hold
+    where every masked bit is set. Group ``g`` owns the patterns
+    ``group_patterns[g]:group_patterns[g + 1]``; pattern ``p`` owns the token masks
+    ``pattern_tokens[p]:pattern_tokens[p + 1]`` and starts ``pattern_anchor[p]`` tokens
+    before the anchor.
+    """
+
+    cdef readonly Py_ssize_t n_tests, n_anchor_tests, n_words, n_groups
+    cdef const uint8_t[::1] kind
+    cdef const int64_t[::1] column
+    cdef const uint64_t[::1] value
+    cdef const uint8_t[::1] polarity
+    cdef const int64_t[::1] set_start
+    cdef const int64_t[::1] set_end
+    cdef const uint64_t[::1] set_values
+    cdef const uint64_t[:, ::1] group_mask
+    cdef const uint8_t[::1] group_reported
+    cdef const int64_t[::1] group_patterns
+    cdef const uint64_t[::1] pattern_key
+    cdef const int64_t[::1] pattern_anchor
+    cdef const int64_t[::1] pattern_tokens
+    cdef const uint64_t[:, ::1] token_mask
+
+    def __init__(self, *, n_anchor_tests, kind, column, value, polarity, set_start, set_end, set_values,
+                 group_mask, group_reported, group_patterns, pattern_key, pattern_anchor,
+                 pattern_tokens, token_mask) -> None:
+        self.kind, self.column, self.value, self.polarity = kind, column, value, polarity
+        self.set_start, self.set_end, self.set_values = set_start, set_end, set_values
+        self.group_mask, self.group_reported, self.group_patterns = group_mask, group_reported, group_patterns
+        self.pattern_key, self.pattern_anchor = pattern_key, pattern_anchor
+        self.pattern_tokens, self.token_mask = pattern_tokens, token_mask
+        self.n_tests, self.n_anchor_tests = len(kind), n_anchor_tests
+        self.n_words = group_mask.shape[1]
+        self.n_groups = group_mask.shape[0]
+
+    def scan(self, const uint64_t[:, ::1] columns, const uint64_t[::1] flags) -> tuple:
+        """(matches, hits): every fixed pattern that holds at an anchor, as (key, start,
+        end), and every (group, token) anchor hit of the groups that report them."""
+        cdef Py_ssize_t n = columns.shape[0], n_words = self.n_words
+        codes_array = numpy.zeros((n, n_words), dtype=numpy.uint64)
+        tested_array = numpy.zeros(n, dtype=numpy.uint8)
+        cdef uint64_t[:, ::1] codes = codes_array
+        cdef uint8_t[::1] tested = tested_array  # rows whose later tests have run
+        cdef const uint64_t[:, ::1] group_mask = self.group_mask, token_mask = self.token_mask
+        cdef const int64_t[::1] group_patterns = self.group_patterns, pattern_tokens = self.pattern_tokens
+        cdef const int64_t[::1] pattern_anchor = self.pattern_anchor
+        cdef Py_ssize_t i, g, r, p, k, row, start, length
+        cdef bint holds
+        for i in range(n):
+            codes[i, 0] = flags[i]
+            codes[i, 1] = ~flags[i]
+            self._test(codes, columns, i, 0, self.n_anchor_tests)
+        matches, hits = [], []
+        for g in range(self.n_groups):
+            for r in range(n):
+                if not _has_all(codes, r, group_mask, g, n_words):
+                    continue
+                if self.group_reported[g]:
+                    hits.append((g, r))
+                for p in range(group_patterns[g], group_patterns[g + 1]):
+                    start = r - pattern_anchor[p]
+                    length = pattern_tokens[p + 1] - pattern_tokens[p]
+                    if start < 0 or start + length > n:
+                        continue
+                    holds = True
+                    for k in range(length):
+                        row = start + k
+                        if not tested[row]:
+                            self._test(codes, columns, row, self.n_anchor_tests, self.n_tests)
+                            tested[row] = True
+                        if not _has_all(codes, row, token_mask, pattern_tokens[p] + k, n_words):
+                            holds = False
+                            break
+                    if holds:
+                        matches.append((self.pattern_key[p], start, start + length))
+        return matches, hits
+
+    cdef void _test(self, uint64_t[:, ::1] codes, const uint64_t[:, ::1] columns, Py_ssize_t row,
+                    Py_ssize_t first, Py_ssize_t last) noexcept:
+        """Run column tests ``first:last`` on one token and set their bits."""
+        cdef Py_ssize_t t
+        cdef bint holds
+        for t in range(first, last):
+            if self.kind[t] == EQUALS:
+                holds = columns[row, self.column[t]] == self.value[t]
+            else:
+                holds = _in_sorted(self.set_values, self.set_start[t], self.set_end[t],
+                                   columns[row, self.column[t]])
+            if holds == self.polarity[t]:
+                codes[row, FLAG_WORDS + (t >> 6)] |= (<uint64_t>1) << (t & 63)
+
+
+cdef inline bint _has_all(const uint64_t[:, ::1] codes, Py_ssize_t row,
+                          const uint64_t[:, ::1] masks, Py_ssize_t mask, Py_ssize_t n_words) noexcept nogil:
+    cdef Py_ssize_t w
+    for w in range(n_words):
+        if codes[row, w] & masks[mask, w] != masks[mask, w]:
+            return False
+    return True
+
+
+cdef inline bint _in_sorted(const uint64_t[::1] values, Py_ssize_t start, Py_ssize_t end,
+                            uint64_t wanted) noexcept nogil:
+    cdef Py_ssize_t low = start, high = end, middle
+    while low < high:
+        middle = (low + high) >> 1
+        if values[middle] < wanted:
+            low = middle + 1
+        else:
+            high = middle
+    return low < end and values[low] == wanted
