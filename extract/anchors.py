@@ -27,8 +27,16 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from extract.anchor_scan import FLAG_WORDS, ColumnTest, PatternTable
+from extract.errors import NotBuiltError
 from extract.keymap import KeyMap
+
+try:
+    from extract.anchor_scan import FLAG_WORDS, ColumnTest, PatternTable
+except ImportError as missing:  # python run inside a checkout whose extension was never built
+    raise NotBuiltError(
+        f"{missing}: the compiled module extract/anchor_scan.pyx is not built in "
+        f"{__file__.rsplit('/', 1)[0]}; build it with 'pip install -e .' (or run from outside the checkout)"
+    ) from missing
 
 # How many tokens a "*" or "+" is assumed to cover when sizing a window. A match longer than
 # the window it was found in is cut to the window (the Matcher never sees the rest).
