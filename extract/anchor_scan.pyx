@@ -10,6 +10,10 @@ C structures and the module builds against Python alone.
 
 from libc.stdint cimport int64_t, uint8_t, uint64_t
 
+
+cdef extern from *:
+    int __builtin_ctzll(unsigned long long) nogil  # index of the lowest set bit (gcc, clang)
+
 import numpy
 
 # how a column test reads a token's column: equal to a value, or inside a sorted set
@@ -27,8 +31,9 @@ cdef class PatternTable:
 
     Column test ``t`` sets bit ``t`` of the code words after the flags when its condition
     equals ``polarity[t]``. The first ``n_anchor_tests`` are the ones anchors use: they run
-    on every token; the rest only on the tokens a fixed pattern is checked at. A group's anchor and each token of a fixed pattern are masks over those bits: they hold
-    where every masked bit is set. Group ``g`` owns the patterns
+    on every token; the rest only on the tokens a fixed pattern is checked at. A group's
+    anchor and each token of a fixed pattern are masks over those bits: they hold where every
+    masked bit is set. Group ``g`` owns the patterns
     ``group_patterns[g]:group_patterns[g + 1]``; pattern ``p`` owns the token masks
     ``pattern_tokens[p]:pattern_tokens[p + 1]`` and starts ``pattern_anchor[p]`` tokens
     before the anchor.
@@ -49,6 +54,11 @@ cdef class PatternTable:
     cdef const int64_t[::1] pattern_anchor
     cdef const int64_t[::1] pattern_tokens
     cdef const uint64_t[:, ::1] token_mask
+    # each group is filed under one bit of its anchor mask (its highest: column tests are
+    # rarer than flags), so a token is compared only with the groups whose bit it has
+    cdef uint64_t[::1] filed_bits  # per code word, the bits some group is filed under
+    cdef int64_t[::1] filed_start  # groups filed under bit b: filed[filed_start[b]:filed_start[b + 1]]
+    cdef int64_t[::1] filed
 
     def __init__(self, *, n_anchor_tests, kind, column, value, polarity, set_start, set_end, set_values,
                  group_mask, group_reported, group_patterns, pattern_key, pattern_anchor,
@@ -61,10 +71,20 @@ cdef class PatternTable:
         self.n_tests, self.n_anchor_tests = len(kind), n_anchor_tests
         self.n_words = group_mask.shape[1]
         self.n_groups = group_mask.shape[0]
+        bits = [max(w * 64 + int(word).bit_length() - 1 for w, word in enumerate(mask) if word)
+                for mask in group_mask]
+        self.filed = numpy.argsort(numpy.array(bits, dtype=numpy.int64), kind="stable")
+        counts = numpy.bincount(numpy.array(bits, dtype=numpy.int64), minlength=self.n_words * 64)
+        self.filed_start = numpy.concatenate([[0], numpy.cumsum(counts)]).astype(numpy.int64)
+        filed_bits = numpy.zeros(self.n_words, dtype=numpy.uint64)
+        for bit in bits:
+            filed_bits[bit // 64] |= numpy.uint64(1 << bit % 64)
+        self.filed_bits = filed_bits
 
     def scan(self, const uint64_t[:, ::1] columns, const uint64_t[::1] flags) -> tuple:
         """(matches, hits): every fixed pattern that holds at an anchor, as (key, start,
-        end), and every (group, token) anchor hit of the groups that report them."""
+        end), and every (group, token) anchor hit of the groups that report them, token by
+        token."""
         cdef Py_ssize_t n = columns.shape[0], n_words = self.n_words
         codes_array = numpy.zeros((n, n_words), dtype=numpy.uint64)
         tested_array = numpy.zeros(n, dtype=numpy.uint8)
@@ -80,28 +100,36 @@ cdef class PatternTable:
             codes[i, 1] = ~flags[i]
             self._test(codes, columns, i, 0, self.n_anchor_tests)
         matches, hits = [], []
-        for g in range(self.n_groups):
-            for r in range(n):
-                if not _has_all(codes, r, group_mask, g, n_words):
-                    continue
-                if self.group_reported[g]:
-                    hits.append((g, r))
-                for p in range(group_patterns[g], group_patterns[g + 1]):
-                    start = r - pattern_anchor[p]
-                    length = pattern_tokens[p + 1] - pattern_tokens[p]
-                    if start < 0 or start + length > n:
-                        continue
-                    holds = True
-                    for k in range(length):
-                        row = start + k
-                        if not tested[row]:
-                            self._test(codes, columns, row, self.n_anchor_tests, self.n_tests)
-                            tested[row] = True
-                        if not _has_all(codes, row, token_mask, pattern_tokens[p] + k, n_words):
-                            holds = False
-                            break
-                    if holds:
-                        matches.append((self.pattern_key[p], start, start + length))
+        cdef Py_ssize_t w, b, j
+        cdef uint64_t waiting
+        for r in range(n):
+            for w in range(n_words):
+                waiting = codes[r, w] & self.filed_bits[w]
+                while waiting:
+                    b = w * 64 + __builtin_ctzll(waiting)
+                    waiting &= waiting - 1
+                    for j in range(self.filed_start[b], self.filed_start[b + 1]):
+                        g = self.filed[j]
+                        if not _has_all(codes, r, group_mask, g, n_words):
+                            continue
+                        if self.group_reported[g]:
+                            hits.append((g, r))
+                        for p in range(group_patterns[g], group_patterns[g + 1]):
+                            start = r - pattern_anchor[p]
+                            length = pattern_tokens[p + 1] - pattern_tokens[p]
+                            if start < 0 or start + length > n:
+                                continue
+                            holds = True
+                            for k in range(length):
+                                row = start + k
+                                if not tested[row]:
+                                    self._test(codes, columns, row, self.n_anchor_tests, self.n_tests)
+                                    tested[row] = True
+                                if not _has_all(codes, row, token_mask, pattern_tokens[p] + k, n_words):
+                                    holds = False
+                                    break
+                            if holds:
+                                matches.append((self.pattern_key[p], start, start + length))
         return matches, hits
 
     cdef void _test(self, uint64_t[:, ::1] codes, const uint64_t[:, ::1] columns, Py_ssize_t row,

@@ -313,7 +313,7 @@ class AnchoredMatcher:
         flags = self._doc_flags(doc, columns[:, self._orth_column])
         matches, hits = self._table.scan(columns, flags)
         found += matches
-        for g, group_hits in itertools.groupby(hits, key=lambda hit: hit[0]):
+        for g, group_hits in itertools.groupby(sorted(hits), key=lambda hit: hit[0]):
             group = self._list[g]
             reach = [(max(r - group.before, 0), min(r + group.after, n)) for _, r in group_hits]
             for start, end in intersect(merge_windows(reach), within):

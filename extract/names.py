@@ -10,6 +10,7 @@ is a new dataset, not a method (ANNOTATION.md).
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass
 
@@ -88,6 +89,7 @@ class CoinedName:
     is_dataset: bool
 
 
+@functools.lru_cache(maxsize=100_000)  # a word's answer never changes; the same words recur
 def looks_coined(word: str) -> bool:
     """'GaLore', 'MALT', 'BLIP-2' yes; 'Training', 'the', '2024' no. Plain capitalised
     compounds ('Orca-Math', 'Self-Attention') are not: only a title can coin those."""
