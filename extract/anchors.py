@@ -28,6 +28,7 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from extract.errors import NotBuiltError
+from extract.flags import RuleFlags
 from extract.keymap import KeyMap
 
 try:
@@ -237,7 +238,9 @@ class AnchoredMatcher:
             return out
 
         kind, column, value, polarity, set_start, set_end = zip(*rows) if rows else [()] * 6
-        per_group = numpy.bincount([group_of[f.group] for f in fixed], minlength=len(self._list))
+        per_group = numpy.bincount(
+            numpy.array([group_of[f.group] for f in fixed], dtype=numpy.int64), minlength=len(self._list)
+        )
         self._table = PatternTable(
             n_anchor_tests=sum(test in anchor_tests for test in column_tests),
             kind=numpy.array(kind, dtype=numpy.uint8),
@@ -255,11 +258,13 @@ class AnchoredMatcher:
             pattern_tokens=numpy.cumsum([0] + [len(f.tokens) for f in fixed]).astype(numpy.int64),
             token_mask=masks([t for f in fixed for t in f.tokens]),
         )
+        self._rule_flags = RuleFlags.of(self.vocab)
         self._lexeme_flags = KeyMap(buffer_size=LEXEME_BUFFER)
 
     def _flags_of(self, orths: numpy.ndarray) -> numpy.ndarray:
         """Each word's lexeme flag bits, looked up by word hash in one array operation
-        (new words are read from the vocab once; the table is emptied when full)."""
+        (a new word's are read from the vocab once, its rule flags computed if no matcher
+        did yet; the table is emptied when full)."""
         if len(self._lexeme_flags) > LEXEME_CACHE_SIZE:
             self._lexeme_flags = KeyMap(buffer_size=LEXEME_BUFFER)
         flags, found = self._lexeme_flags.get_many(orths)
@@ -267,14 +272,14 @@ class AnchoredMatcher:
         for i in numpy.flatnonzero(~found).tolist():
             orth = int(orths[i])
             if orth not in new:
-                new[orth] = self._lexeme_flags.add_new(orth, self.vocab[orth].flags)
+                new[orth] = self._lexeme_flags.add_new(orth, self._rule_flags.compute(self.vocab[orth]))
             flags[i] = new[orth]
         return flags
 
     def prepare(self, docs: Sequence[Doc]) -> None:
         """Look up the lexeme flags of a whole batch of docs at once and leave them with
         each doc: one lookup of the batch's distinct words instead of one per doc."""
-        if not self.groups or not docs:
+        if not self.n_patterns or not docs:
             return
         if self._table is None:
             self._compile()
@@ -300,6 +305,11 @@ class AnchoredMatcher:
         n = len(doc)
         if not n or not self.n_patterns:
             return []
+        if self._table is None:
+            self._compile()
+        columns = doc.to_array(self.attrs).reshape(n, -1)  # a 1-attribute list gives a 1-D array
+        # first: this computes the words' rule flags, which spaCy's Matchers below read
+        flags = self._doc_flags(doc, columns[:, self._orth_column])
         found = []
         if len(self.unanchored):
             for start, end in within:
@@ -307,10 +317,6 @@ class AnchoredMatcher:
                 found += [(k, s + start, e + start) for k, s, e in self.unanchored(doc[start:end])]
         if not self.groups:
             return found
-        if self._table is None:
-            self._compile()
-        columns = doc.to_array(self.attrs).reshape(n, -1)  # a 1-attribute list gives a 1-D array
-        flags = self._doc_flags(doc, columns[:, self._orth_column])
         matches, hits = self._table.scan(columns, flags)
         found += matches
         for g, group_hits in itertools.groupby(sorted(hits), key=lambda hit: hit[0]):

@@ -8,8 +8,6 @@ size cost almost nothing; token patterns are checked pattern by pattern.
 
 from __future__ import annotations
 
-import operator
-import re
 from collections.abc import Callable, Iterable, Sequence
 
 from spacy.matcher import PhraseMatcher
@@ -17,6 +15,7 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from extract.anchors import AnchoredMatcher
+from extract.flags import COMPARISONS, RuleFlags
 from extract.rules import Rule, expand_pattern
 
 
@@ -90,50 +89,9 @@ def _lowercase_words(tokens: list[dict]) -> list[list[str]] | None:
     return None
 
 
-# spaCy's free FLAG19 … FLAG63 lexeme attributes
-FIRST_FLAG, LAST_FLAG = 19, 63
-_COMPARISONS = {
-    "==": operator.eq,
-    "!=": operator.ne,
-    ">=": operator.ge,
-    "<=": operator.le,
-    ">": operator.gt,
-    "<": operator.lt,
-}
-_FLAG_OPS = {"REGEX", "IN", "NOT_IN", *_COMPARISONS}
+_FLAG_OPS = {"REGEX", "IN", "NOT_IN", *COMPARISONS}
 # Attributes a flag can compute from the word alone, as spaCy derives them.
 _LEXEME_ATTRS = {"TEXT", "ORTH", "LOWER", "LENGTH"}
-
-
-def _flag_getter(key: tuple) -> Callable[[str], bool]:
-    """A lexeme flag computed once per word from one predicate of a token pattern.
-
-    spaCy's Matcher calls a Python predicate object ({"LOWER": {"IN": [...]}}, REGEX, ">=")
-    for every token of every doc it matches; profiling showed those calls dominate matching.
-    A flag is computed once per vocabulary entry, when the word is first seen, and then read
-    as a bit by the Matcher's C code. Each getter is one small closure because it runs for
-    every new word the tokenizer meets. ``flag_key`` lets matchers sharing a vocab reuse it.
-    """
-    attr, op, value = key
-    if op == "REGEX":
-        search = re.compile(value).search
-        getter = (
-            (lambda t: search(t.lower()) is not None)
-            if attr == "LOWER"
-            else (lambda t: search(t) is not None)
-        )
-    elif op in ("IN", "NOT_IN"):
-        words, wanted = frozenset(value), op == "IN"
-        getter = (
-            (lambda t: (t.lower() in words) is wanted)
-            if attr == "LOWER"
-            else (lambda t: (t in words) is wanted)
-        )
-    else:
-        compare = _COMPARISONS[op]
-        getter = lambda t: compare(len(t), value)  # noqa: E731  (LENGTH is the only numeric attribute)
-    getter.flag_key = key
-    return getter
 
 
 def _predicates(token: dict) -> list[tuple[str, tuple]]:
@@ -142,7 +100,7 @@ def _predicates(token: dict) -> list[tuple[str, tuple]]:
     for attr, value in token.items():
         if attr in _LEXEME_ATTRS and isinstance(value, dict) and len(value) == 1:
             ((op, operand),) = value.items()
-            if op in _FLAG_OPS and (attr == "LENGTH") == (op in _COMPARISONS):
+            if op in _FLAG_OPS and (attr == "LENGTH") == (op in COMPARISONS):
                 frozen = tuple(sorted(operand)) if isinstance(operand, list) else operand
                 found.append((attr, ("TEXT" if attr == "ORTH" else attr, op, frozen)))
     return found
@@ -153,8 +111,7 @@ def _allocate_flags(vocab: Vocab, patterns: list[list[dict]]) -> dict[tuple, int
 
     There are only 45 free flags per vocab. A predicate that can apply to a pattern's first
     token is evaluated at every token of the text, later ones only where a match is under
-    way; so first-position predicates get flags first, then the most used. A predicate left
-    without a flag still works: spaCy evaluates it itself.
+    way; so first-position predicates get flags first, then the most used.
     """
     first: set[tuple] = set()
     uses: dict[tuple, int] = {}
@@ -166,27 +123,8 @@ def _allocate_flags(vocab: Vocab, patterns: list[list[dict]]) -> dict[tuple, int
                 if at_start:
                     first.add(key)
             at_start = at_start and token.get("OP") in ("?", "*")
-    getters = vocab.lex_attr_getters
-    known = {getattr(g, "flag_key", None): i for i, g in getters.items()}
-    free = [i for i in range(FIRST_FLAG, LAST_FLAG + 1) if i not in getters]
-    flags, added = {}, {}
-    for key in sorted(uses, key=lambda k: (k not in first, -uses[k], repr(k))):
-        if key in known:
-            flags[key] = known[key]
-        elif free:
-            flags[key] = free.pop(0)
-            added[flags[key]] = _flag_getter(key)
-    _add_flags(vocab, added)
-    return flags
-
-
-def _add_flags(vocab: Vocab, getters: dict[int, Callable[[str], bool]]) -> None:
-    """``Vocab.add_flag`` for several flags in one pass over the vocab (add_flag walks the
-    whole vocab for each flag, which made start-up a third slower)."""
-    for lexeme in vocab:
-        for flag_id, getter in getters.items():
-            lexeme.set_flag(flag_id, getter(lexeme.orth_))
-    vocab.lex_attr_getters.update(getters)
+    ranked = sorted(uses, key=lambda k: (k not in first, -uses[k], repr(k)))
+    return RuleFlags.of(vocab).allocate(vocab, ranked)
 
 
 def _use_flags(token: dict, flags: dict[tuple, int]) -> dict:
