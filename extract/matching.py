@@ -1,9 +1,11 @@
 """Compile rule entries into spaCy matchers, once per process, and run them on a Doc.
 
-A phrase string goes to a ``PhraseMatcher`` (exact ``ORTH``, or ``LOWER`` for ``ignore_case``
-entries), a token list goes to a ``Matcher`` after '@macro' expansion — the same split
-spaCy's SpanRuler makes. Phrase matching is a hash lookup per token, so gazetteers of any
-size cost almost nothing; token patterns are checked pattern by pattern.
+A phrase string goes to a ``PhraseMatcher``, a token list to an ``AnchoredMatcher`` after
+'@macro' expansion — the same split spaCy's SpanRuler makes. Phrase matching is a hash
+lookup per token, so gazetteers of any size cost almost nothing; token patterns are checked
+pattern by pattern. Every phrase, exact or ``ignore_case``, is found by one ``LOWER``
+PhraseMatcher (each pass over a doc costs ~10 µs); an exact phrase's match is then checked
+against its ``ORTH`` words.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ class CompiledRules:
         rules: Iterable[Rule],
         macros: dict[str, dict],
     ) -> None:
-        self.phrases = PhraseMatcher(vocab, attr="ORTH")
-        self.lower_phrases = PhraseMatcher(vocab, attr="LOWER")
+        self.phrases = PhraseMatcher(vocab, attr="LOWER")
+        self.exact: dict[int, set[tuple[int, ...]]] = {}  # match key of exact phrases → their words
         # patterns were validated when the rules were loaded; flags rewrite some of them
         self.tokens = AnchoredMatcher(vocab)
         self.vocab = vocab
@@ -41,12 +43,16 @@ class CompiledRules:
             for pattern in (rule.pattern, *rule.aliases):
                 if isinstance(pattern, str):
                     doc = make_doc(pattern)
-                    (self.lower_phrases if rule.ignore_case else self.phrases).add(rule.id, [doc])
+                    key = rule.id if rule.ignore_case else rule.id + _EXACT
+                    self.phrases.add(key, [doc])
+                    self.rules[vocab.strings.add(key)] = rule
+                    if not rule.ignore_case:
+                        self.exact.setdefault(vocab.strings[key], set()).add(tuple(t.orth for t in doc))
                     continue
                 tokens = expand_pattern(pattern, macros)
                 words = _lowercase_words(tokens)
                 if words is not None:  # only fixed lower-case words: a phrase lookup is far faster
-                    self.lower_phrases.add(rule.id, [make_doc(" ".join(w)) for w in words])
+                    self.phrases.add(rule.id, [make_doc(" ".join(w)) for w in words])
                 else:
                     token_patterns.append((rule, tokens))
         flags = _allocate_flags(vocab, [tokens for _, tokens in token_patterns])
@@ -58,13 +64,13 @@ class CompiledRules:
         token windows), only the matches lying inside one of them."""
         windows = [(0, len(doc))] if within is None else within
         found = []
-        for matcher in (self.phrases, self.lower_phrases):
-            if len(matcher):  # an empty matcher still walks every token
-                # on a span, the PhraseMatcher answers in doc offsets
-                if within is None:
-                    found += matcher(doc)
-                else:
-                    found += [m for s, e in windows for m in matcher(doc[s:e])]
+        if len(self.phrases):  # an empty matcher still walks every token
+            # on a span, the PhraseMatcher answers in doc offsets
+            spans = [doc] if within is None else [doc[s:e] for s, e in windows]
+            for key, start, end in (m for span in spans for m in self.phrases(span)):
+                words = self.exact.get(key)
+                if words is None or tuple(doc[i].orth for i in range(start, end)) in words:
+                    found.append((key, start, end))
         found += self.tokens(doc, windows)
         return [(self.rules[key], start, end) for key, start, end in found]
 
@@ -89,6 +95,8 @@ def _lowercase_words(tokens: list[dict]) -> list[list[str]] | None:
     return None
 
 
+# the match key of a rule's exact phrases: its id and this (found in lower case, then checked)
+_EXACT = "\x1fexact"
 _FLAG_OPS = {"REGEX", "IN", "NOT_IN", *COMPARISONS}
 # Attributes a flag can compute from the word alone, as spaCy derives them.
 _LEXEME_ATTRS = {"TEXT", "ORTH", "LOWER", "LENGTH"}
