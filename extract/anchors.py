@@ -5,7 +5,7 @@ spaCy's Matcher tries every pattern at every token it is given, and profiling pu
 Every pattern has a token that must be present for it to match — its anchor: a "%", a
 device name, "dataset". The anchor's test is a few attributes ``Doc.to_array`` reads in one
 pass and the words' lexeme flags, so the places where any pattern can match are found in one
-scan (compiled: ``extract.anchor_scan``). Around them:
+scan (compiled: ``extract/kernels.pyx``). Around them:
 
 - a *fixed* pattern (no "*", "+" or ranges; "?" allowed) is checked directly: each of its
   tokens is a bit mask over the tests, so a check is a few integer operations in C;
@@ -27,17 +27,9 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from extract.errors import NotBuiltError
+from extract.compiled import FLAG_WORDS, ColumnTest, PatternTable
 from extract.flags import RuleFlags
 from extract.keymap import KeyMap
-
-try:
-    from extract.anchor_scan import FLAG_WORDS, ColumnTest, PatternTable
-except ImportError as missing:  # python run inside a checkout whose extension was never built
-    raise NotBuiltError(
-        f"{missing}: the compiled module extract/anchor_scan.pyx is not built in "
-        f"{__file__.rsplit('/', 1)[0]}; build it with 'pip install -e .' (or run from outside the checkout)"
-    ) from missing
 
 # How many tokens a "*" or "+" is assumed to cover when sizing a window. A match longer than
 # the window it was found in is cut to the window (the Matcher never sees the rest).
@@ -115,22 +107,26 @@ def _selectivity(original: dict, rewritten: dict) -> float:
     return score
 
 
-def _extent(token: dict) -> tuple[int, int]:
-    """(fewest, most) tokens a pattern token covers; "most" is capped at REPEAT_SPAN."""
+def _bounds(token: dict) -> tuple[int, int]:
+    """(fewest, most) tokens a pattern token covers; most is -1 when unbounded."""
     op = token.get("OP")
     if op in (None, "!"):
         return 1, 1
-    if op == "?":
-        return 0, 1
-    if op in ("*", "+"):
-        return int(op == "+"), REPEAT_SPAN
+    if op in ("?", "*", "+"):
+        return int(op == "+"), 1 if op == "?" else -1
     found = _REPEAT.match(op)
     if not found:
-        return 0, REPEAT_SPAN
+        return 0, -1
     low, comma, high = found.groups()
     fewest = int(low or 0)
-    most = int(high) if high else (fewest if not comma else max(fewest, REPEAT_SPAN))
-    return fewest, most
+    return fewest, int(high) if high else (-1 if comma else fewest)
+
+
+def _extent(token: dict) -> tuple[int, int]:
+    """(fewest, most) tokens a pattern token covers, "most" capped at REPEAT_SPAN: what a
+    window around an anchor allows for."""
+    fewest, most = _bounds(token)
+    return fewest, max(fewest, REPEAT_SPAN) if most < 0 else most
 
 
 @dataclass
@@ -145,6 +141,16 @@ class _Group:
     @property
     def anchor_token(self) -> Token:
         return (self.anchor[1], ()) if self.anchor[0] == "equal" else ((), (self.anchor[1],))
+
+
+@dataclass
+class _Sequence:
+    """A pattern with repeats ("*", "+", "{1,3}") whose every token is a mask: matched in C
+    on the windows around its group's anchors, as spaCy's Matcher would on them."""
+
+    key: int
+    atoms: list[tuple[Token, int, int]]  # (tests, fewest, most or -1)
+    group: tuple
 
 
 @dataclass
@@ -168,6 +174,7 @@ class AnchoredMatcher:
         self.unanchored = Matcher(vocab, validate=False)
         self.n_patterns = 0
         self._fixed: list[_Fixed] = []
+        self._sequences: list[_Sequence] = []
         self._table: PatternTable | None = None
 
     def __len__(self) -> int:
@@ -178,7 +185,8 @@ class AnchoredMatcher:
         self.n_patterns += 1
         self._table = None
         parsed = [_tests(self.vocab, t) for t in rewritten]
-        fixed = all(t.get("OP") in (None, "?") and complete for t, (_, _, complete) in zip(rewritten, parsed))
+        masks_only = all(complete for _, _, complete in parsed)
+        fixed = masks_only and all(t.get("OP") in (None, "?") for t in rewritten)
         optional = [i for i, t in enumerate(rewritten) if t.get("OP") == "?"]
         fixed = fixed and len(optional) <= MAX_OPTIONAL
         anchor = _anchor(original, rewritten, parsed, allow_unselective=fixed)
@@ -196,6 +204,10 @@ class AnchoredMatcher:
                 tokens = [(parsed[i][0], parsed[i][1]) for i in kept]
                 self._fixed.append(_Fixed(key, tokens, kept.index(index), anchor_key))
             return
+        if masks_only and all(t.get("OP") != "!" for t in rewritten):
+            atoms = [((equal, sets), *_bounds(t)) for t, (equal, sets, _) in zip(rewritten, parsed)]
+            self._sequences.append(_Sequence(self.vocab.strings.add(rule_id), atoms, anchor_key))
+            return
         if group.matcher is None:
             group.matcher = Matcher(self.vocab, validate=False)
         group.matcher.add(rule_id, [rewritten])
@@ -208,7 +220,10 @@ class AnchoredMatcher:
         self._list = list(self.groups.values())
         group_of = {anchor: g for g, anchor in enumerate(self.groups)}
         fixed = sorted(self._fixed, key=lambda f: group_of[f.group])  # stable: rule order kept
+        sequences = sorted(self._sequences, key=lambda f: group_of[f.group])
+        atoms = [atom for sequence in sequences for atom in sequence.atoms]
         tokens = [g.anchor_token for g in self._list] + [t for f in fixed for t in f.tokens]
+        tokens += [token for token, _, _ in atoms]
         equal = sorted({test for tests, _ in tokens for test in tests})
         sets = sorted({test for _, tests in tokens for test in tests}, key=repr)
         self.attrs = sorted({_ORTH} | {a for a, _, _ in equal if a >= _FLAG_BITS} | {a for a, _, _ in sets})
@@ -238,9 +253,13 @@ class AnchoredMatcher:
             return out
 
         kind, column, value, polarity, set_start, set_end = zip(*rows) if rows else [()] * 6
-        per_group = numpy.bincount(
-            numpy.array([group_of[f.group] for f in fixed], dtype=numpy.int64), minlength=len(self._list)
-        )
+
+        def offsets(items: list) -> numpy.ndarray:
+            """Where each group's items start (``items`` are sorted by group)."""
+            groups = numpy.array([group_of[item.group] for item in items], dtype=numpy.int64)
+            counts = numpy.bincount(groups, minlength=len(self._list))
+            return numpy.concatenate([[0], numpy.cumsum(counts)]).astype(numpy.int64)
+
         self._table = PatternTable(
             n_anchor_tests=sum(test in anchor_tests for test in column_tests),
             kind=numpy.array(kind, dtype=numpy.uint8),
@@ -251,12 +270,21 @@ class AnchoredMatcher:
             set_end=numpy.array(set_end, dtype=numpy.int64),
             set_values=numpy.array(set_values, dtype=numpy.uint64),
             group_mask=masks([g.anchor_token for g in self._list]),
-            group_reported=numpy.array([g.matcher is not None for g in self._list], dtype=numpy.uint8),
-            group_patterns=numpy.concatenate([[0], numpy.cumsum(per_group)]).astype(numpy.int64),
+            group_reported=numpy.array(
+                [g.matcher is not None or any(q.group == g.anchor for q in sequences) for g in self._list],
+                dtype=numpy.uint8,
+            ),
+            group_patterns=offsets(fixed),
             pattern_key=numpy.array([f.key for f in fixed], dtype=numpy.uint64),
             pattern_anchor=numpy.array([f.anchor for f in fixed], dtype=numpy.int64),
             pattern_tokens=numpy.cumsum([0] + [len(f.tokens) for f in fixed]).astype(numpy.int64),
             token_mask=masks([t for f in fixed for t in f.tokens]),
+            group_sequences=offsets(sequences),
+            sequence_key=numpy.array([q.key for q in sequences], dtype=numpy.uint64),
+            sequence_atoms=numpy.cumsum([0] + [len(q.atoms) for q in sequences]).astype(numpy.int64),
+            atom_mask=masks([token for token, _, _ in atoms]),
+            atom_fewest=numpy.array([fewest for _, fewest, _ in atoms], dtype=numpy.int64),
+            atom_most=numpy.array([most for _, _, most in atoms], dtype=numpy.int64),
         )
         self._rule_flags = RuleFlags.of(self.vocab)
         self._lexeme_flags = KeyMap(buffer_size=LEXEME_BUFFER)
@@ -317,13 +345,15 @@ class AnchoredMatcher:
                 found += [(k, s + start, e + start) for k, s, e in self.unanchored(doc[start:end])]
         if not self.groups:
             return found
-        matches, hits = self._table.scan(columns, flags)
+        matches, hits, codes, tested = self._table.scan(columns, flags)
         found += matches
         for g, group_hits in itertools.groupby(sorted(hits), key=lambda hit: hit[0]):
             group = self._list[g]
             reach = [(max(r - group.before, 0), min(r + group.after, n)) for _, r in group_hits]
             for start, end in intersect(merge_windows(reach), within):
-                found += [(k, s + start, e + start) for k, s, e in group.matcher(doc[start:end])]
+                if group.matcher is not None:
+                    found += [(k, s + start, e + start) for k, s, e in group.matcher(doc[start:end])]
+                found += self._table.match_window(columns, codes, tested, g, start, end)
         if within != [(0, n)]:
             found = [m for m in found if inside(m[1], m[2], within)]
         return list(dict.fromkeys(found))  # one pattern may reach a span from two anchors

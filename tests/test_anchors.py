@@ -23,11 +23,13 @@ PATTERNS = {
     "repeated": [{"LIKE_NUM": True}, {"IS_ALPHA": True, "OP": "*"}, {"LOWER": "faster"}],
     "title_pair": [{"IS_TITLE": True}, {"IS_TITLE": True}],
     "title_run": [{"IS_TITLE": True, "OP": "+"}, {"LOWER": "times", "OP": "?"}],
+    "regex_run": [{"LIKE_NUM": True}, {"TEXT": {"REGEX": "^[a-z]+$"}, "OP": "{1,3}"}, {"LOWER": "faster"}],
 }
 TEXTS = [
     "We reach 85 % accuracy on ImageNet and 3.2 percent on CIFAR with 7 billion tokens.",
     "Training used 64 GPUs for 2 days ; top 1 accuracy is 80 and 13 params .",
     "It is 3 times much faster , 12 tokens , on ImageNet New York Times 5 5 %",
+    "7 x y z w faster and 8 Faster 9 ab faster",
     "",
     "accuracy",
 ]
@@ -66,12 +68,14 @@ def test_only_matches_inside_the_windows(nlp):
     assert inside and len(inside) < len(everything)
 
 
-def test_fixed_patterns_need_no_matcher_and_unanchored_ones_share_one(nlp):
+def test_only_patterns_with_python_tests_need_a_matcher_and_unanchored_ones_share_one(nlp):
     anchored = AnchoredMatcher(nlp.vocab)
-    for name in ("percent", "optional_unit", "one_token", "title_pair", "repeated", "title_run"):
+    names = ("percent", "optional_unit", "one_token", "title_pair", "repeated", "title_run", "regex_run")
+    for name in names:
         anchored.add(name, PATTERNS[name], PATTERNS[name])
     matchers = [g.matcher for g in anchored.groups.values() if g.matcher is not None]
-    assert len(matchers) == 1 and len(matchers[0]) == 1  # only "repeated" needs one
+    assert len(matchers) == 1 and len(matchers[0]) == 1  # only "regex_run" needs one
+    assert [nlp.vocab.strings[s.key] for s in anchored._sequences] == ["repeated"]
     # a fixed pattern may anchor on a frequent test ("title_pair"); a repeated one may not
     assert len(anchored.unanchored) == 1
 
@@ -98,7 +102,7 @@ TOKEN_TESTS = [
 pattern_tokens = st.builds(
     lambda test, op: {**test, "OP": op} if op else dict(test),
     st.sampled_from(TOKEN_TESTS),
-    st.sampled_from([None, None, None, "?", "*", "+"]),
+    st.sampled_from([None, None, None, "?", "*", "+", "{2}", "{0,2}", "{1,}", "{,2}"]),
 )
 
 

@@ -286,7 +286,7 @@ def test_debug_shows_the_traceback(tmp_path):
 def test_an_unbuilt_checkout_says_how_to_build_it(tmp_path):
     """A source checkout run without building the compiled scan: one line, exit 2."""
     corpus = jsonl(tmp_path / "c.jsonl", [{"id": "1", "title": "A", "abstract": GOOD}])
-    blocked = "import sys; sys.modules['extract.anchor_scan'] = None; from extract.cli import main; "
+    blocked = "import sys; sys.modules['extract.kernels'] = None; from extract.cli import main; "
     done = subprocess.run(
         [sys.executable, "-c", blocked + f"sys.exit(main(['batch', {str(corpus)!r}, '-o', 'x.csv']))"],
         capture_output=True,
@@ -295,5 +295,5 @@ def test_an_unbuilt_checkout_says_how_to_build_it(tmp_path):
         cwd=tmp_path,
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert "extract/anchor_scan.pyx is not built" in done.stderr and "pip install -e ." in done.stderr
+    assert "extract/kernels.pyx is not built" in done.stderr and "pip install -e ." in done.stderr
     assert not (tmp_path / "x.csv").exists()

@@ -1,11 +1,12 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
-"""The inner loop of anchored matching (see ``extract.anchors``), compiled.
+"""The pipeline's inner loops over tokens, compiled: anchored matching (``PatternTable``, see
+``extract.anchors``) and sentence starts (``sentence_starts``, see ``ml_sentences``).
 
-Profiling put the Python version of this loop (test bits per token, anchor hits, the fixed
-patterns checked at each hit) at a quarter of the pipeline's time: a few integer operations
-per check, each paying for Python objects. Here the same steps run over the arrays spaCy
-gives (``Doc.to_array`` columns and the words' lexeme flags), so nothing depends on spaCy's
-C structures and the module builds against Python alone.
+Profiling put the Python version of the matching loop (test bits per token, anchor hits, the
+fixed patterns checked at each hit) at a quarter of the pipeline's time: a few integer
+operations per check, each paying for Python objects. Here the same steps run over the
+arrays spaCy gives (``Doc.to_array`` columns and the words' lexeme flags), so nothing
+depends on spaCy's C structures and the module builds against Python alone.
 """
 
 from libc.stdint cimport int64_t, uint8_t, uint64_t
@@ -36,7 +37,10 @@ cdef class PatternTable:
     masked bit is set. Group ``g`` owns the patterns
     ``group_patterns[g]:group_patterns[g + 1]``; pattern ``p`` owns the token masks
     ``pattern_tokens[p]:pattern_tokens[p + 1]`` and starts ``pattern_anchor[p]`` tokens
-    before the anchor.
+    before the anchor. Its sequences (patterns with repeats) are
+    ``group_sequences[g]:group_sequences[g + 1]``; sequence ``q`` is the atoms
+    ``sequence_atoms[q]:sequence_atoms[q + 1]``, each a mask repeated ``atom_fewest`` to
+    ``atom_most`` times (-1: no limit).
     """
 
     cdef readonly Py_ssize_t n_tests, n_anchor_tests, n_words, n_groups
@@ -54,6 +58,12 @@ cdef class PatternTable:
     cdef const int64_t[::1] pattern_anchor
     cdef const int64_t[::1] pattern_tokens
     cdef const uint64_t[:, ::1] token_mask
+    cdef const int64_t[::1] group_sequences
+    cdef const uint64_t[::1] sequence_key
+    cdef const int64_t[::1] sequence_atoms
+    cdef const uint64_t[:, ::1] atom_mask
+    cdef const int64_t[::1] atom_fewest
+    cdef const int64_t[::1] atom_most
     # each group is filed under one bit of its anchor mask (its highest: column tests are
     # rarer than flags), so a token is compared only with the groups whose bit it has
     cdef uint64_t[::1] filed_bits  # per code word, the bits some group is filed under
@@ -62,12 +72,15 @@ cdef class PatternTable:
 
     def __init__(self, *, n_anchor_tests, kind, column, value, polarity, set_start, set_end, set_values,
                  group_mask, group_reported, group_patterns, pattern_key, pattern_anchor,
-                 pattern_tokens, token_mask) -> None:
+                 pattern_tokens, token_mask, group_sequences, sequence_key, sequence_atoms,
+                 atom_mask, atom_fewest, atom_most) -> None:
         self.kind, self.column, self.value, self.polarity = kind, column, value, polarity
         self.set_start, self.set_end, self.set_values = set_start, set_end, set_values
         self.group_mask, self.group_reported, self.group_patterns = group_mask, group_reported, group_patterns
         self.pattern_key, self.pattern_anchor = pattern_key, pattern_anchor
         self.pattern_tokens, self.token_mask = pattern_tokens, token_mask
+        self.group_sequences, self.sequence_key, self.sequence_atoms = group_sequences, sequence_key, sequence_atoms
+        self.atom_mask, self.atom_fewest, self.atom_most = atom_mask, atom_fewest, atom_most
         self.n_tests, self.n_anchor_tests = len(kind), n_anchor_tests
         self.n_words = group_mask.shape[1]
         self.n_groups = group_mask.shape[0]
@@ -82,9 +95,10 @@ cdef class PatternTable:
         self.filed_bits = filed_bits
 
     def scan(self, const uint64_t[:, ::1] columns, const uint64_t[::1] flags) -> tuple:
-        """(matches, hits): every fixed pattern that holds at an anchor, as (key, start,
-        end), and every (group, token) anchor hit of the groups that report them, token by
-        token."""
+        """(matches, hits, codes, tested): every fixed pattern that holds at an anchor, as
+        (key, start, end); every (group, token) anchor hit of the groups that report them,
+        token by token; the tokens' codes and which have all their tests run (for
+        ``match_window``)."""
         cdef Py_ssize_t n = columns.shape[0], n_words = self.n_words
         codes_array = numpy.zeros((n, n_words), dtype=numpy.uint64)
         tested_array = numpy.zeros(n, dtype=numpy.uint8)
@@ -130,7 +144,57 @@ cdef class PatternTable:
                                     break
                             if holds:
                                 matches.append((self.pattern_key[p], start, start + length))
-        return matches, hits
+        return matches, hits, codes_array, tested_array
+
+    def match_window(self, const uint64_t[:, ::1] columns, uint64_t[:, ::1] codes, uint8_t[::1] tested,
+                     Py_ssize_t group, Py_ssize_t start, Py_ssize_t end) -> list:
+        """(key, first, last) of every match of the group's sequences inside the window
+        [start, end): every start token, every length, as spaCy's Matcher returns them on
+        ``doc[start:end]``."""
+        matches = []
+        if self.group_sequences[group] == self.group_sequences[group + 1]:
+            return matches
+        # positions a match can have reached after each atom, as flags over the window
+        reach_array = numpy.zeros(end - start + 1, dtype=numpy.uint8)
+        after_array = numpy.zeros(end - start + 1, dtype=numpy.uint8)
+        cdef uint8_t[::1] reach = reach_array, after = after_array
+        cdef Py_ssize_t q, first, a, at, pos, count, low, high, new_low, new_high
+        cdef int64_t fewest, most
+        for q in range(self.group_sequences[group], self.group_sequences[group + 1]):
+            for first in range(start, end):
+                reach[first - start] = 1
+                low = high = first
+                for a in range(self.sequence_atoms[q], self.sequence_atoms[q + 1]):
+                    fewest, most = self.atom_fewest[a], self.atom_most[a]
+                    new_low, new_high = end + 1, -1
+                    for at in range(low, high + 1):
+                        if not reach[at - start]:
+                            continue
+                        reach[at - start] = 0
+                        pos, count = at, 0
+                        while True:  # the atom covers count tokens: at … pos - 1
+                            if count >= fewest:
+                                after[pos - start] = 1
+                                new_low, new_high = min(new_low, pos), max(new_high, pos)
+                            if count == most or pos == end:
+                                break
+                            if not tested[pos]:
+                                self._test(codes, columns, pos, self.n_anchor_tests, self.n_tests)
+                                tested[pos] = True
+                            if not _has_all(codes, pos, self.atom_mask, a, self.n_words):
+                                break
+                            pos += 1
+                            count += 1
+                    reach, after = after, reach
+                    low, high = new_low, new_high
+                    if high < 0:
+                        break
+                for at in range(low, high + 1):  # empty when the last atom failed (high < 0)
+                    if reach[at - start]:
+                        reach[at - start] = 0
+                        if at > first:
+                            matches.append((self.sequence_key[q], first, at))
+        return matches
 
     cdef void _test(self, uint64_t[:, ::1] codes, const uint64_t[:, ::1] columns, Py_ssize_t row,
                     Py_ssize_t first, Py_ssize_t last) noexcept:
@@ -166,3 +230,24 @@ cdef inline bint _in_sorted(const uint64_t[::1] values, Py_ssize_t start, Py_ssi
         else:
             high = middle
     return low < end and values[low] == wanted
+
+
+def sentence_starts(const uint64_t[:, ::1] columns, const uint64_t[::1] finals):
+    """SENT_START values by spaCy's Sentencizer rule: a sentence starts at the first token
+    that is not punctuation after a sentence-final token (``finals``: sorted word ids); 1 for
+    a start, -1 (as uint64) for any other token, the first token always a start.
+    ``columns``: each token's ORTH and IS_PUNCT."""
+    cdef Py_ssize_t n = columns.shape[0], i
+    values_array = numpy.full(n, <uint64_t>-1, dtype=numpy.uint64)
+    cdef uint64_t[::1] values = values_array
+    cdef bint final_since_word = False
+    for i in range(n):
+        if _in_sorted(finals, 0, finals.shape[0], columns[i, 0]):
+            final_since_word = True
+        elif not columns[i, 1]:
+            if final_since_word:
+                values[i] = 1
+            final_since_word = False
+    if n:
+        values[0] = 1
+    return values_array
