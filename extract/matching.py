@@ -131,7 +131,9 @@ def _allocate_flags(vocab: Vocab, patterns: list[list[dict]]) -> dict[tuple, int
                 if at_start:
                     first.add(key)
             at_start = at_start and token.get("OP") in ("?", "*")
-    ranked = sorted(uses, key=lambda k: (k not in first, -uses[k], repr(k)))
+    # word lists second: without a flag they are still array tests (a C set lookup), while a
+    # regex or length left without one is Python code spaCy's Matcher must call per token
+    ranked = sorted(uses, key=lambda k: (k[1] in ("IN", "NOT_IN"), k not in first, -uses[k], repr(k)))
     return RuleFlags.of(vocab).allocate(vocab, ranked)
 
 
