@@ -240,9 +240,10 @@ class Normalizer:
         A proposed name defined by an acronym keeps the long form as its text
         ("Gradient Low-Rank Projection (GaLore)" → text "Gradient Low-Rank Projection").
         """
-        proposed = set(doc._.proposed or [])
-        long_forms = doc._.long_forms or {}
-        aliases = doc._.aliases or {}
+        extensions = doc._  # each "doc._" builds a new accessor object
+        proposed = set(extensions.proposed or [])
+        long_forms = extensions.long_forms or {}
+        aliases = extensions.aliases or {}
         rows, seen = [], set()
         text = doc_text(doc)
         for ent in doc.ents:

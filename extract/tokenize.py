@@ -79,22 +79,14 @@ _NAME_SAFE_UNIT_SUFFIX = rf"(?<=[0-9])(?:{_NAME_SAFE_UNITS})"
 # Single-letter abbreviations ("x.", "B.") would swallow the sentence-final period of "3x."
 # or "7B." and hide the unit; initials are rare in abstracts.
 _DROPPED_SPECIAL_CASES = {f"{c}." for c in "xXBMKTbmkt"}
-# A size glued after a hyphen survives affix splitting ("Mistral-7B", "1.3B-parameter").
+# A size glued to a hyphen or slash survives affix splitting: after it ("Mistral-7B") or
+# before it ("1.3B-parameter"). The check runs on every text, so every branch starts at the
+# hyphen or slash (look-behinds for the size before it): the regex engine then jumps from one
+# to the next instead of trying each digit (10.2 -> 4.3 us per abstract).
 _GLUED_AFTER_INFIX = re.compile(
-    r"[-/]\d[\d.,]*(?:[%x×BMKTb]|[GMT]i?B)(?![A-Za-z0-9])|\d(?:[%x×BMKTb]|[GMT]i?B)[-/]"
+    r"[-/](?:\d[\d.,]*(?:[%x×BMKTb]|[GMT]i?B)(?![A-Za-z0-9])"
+    r"|(?<=\d[%x×BMKTb][-/])|(?<=\d[GMT]B[-/])|(?<=\d[GMT]iB[-/]))"
 )
-# The same two shapes with ASCII digits, as two regexes: scanning for one alternation is
-# twice as slow, and the check runs on every text.
-_ASCII_GLUED_AFTER_INFIX = (
-    re.compile(r"[-/][0-9][0-9.,]*(?:[%x×BMKTb]|[GMT]i?B)(?![A-Za-z0-9])"),
-    re.compile(r"[0-9](?:[%x×BMKTb]|[GMT]i?B)[-/]"),
-)
-
-
-def _has_glued_after_infix(text: str) -> bool:
-    if text.isascii():
-        return any(regex.search(text) for regex in _ASCII_GLUED_AFTER_INFIX)
-    return _GLUED_AFTER_INFIX.search(text) is not None
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -155,13 +147,13 @@ class MLTokenizer:
         self.base = base
 
     def __call__(self, text: str) -> Doc:
-        if _SURROGATE.search(text):  # unencodable: spaCy hashes every chunk as UTF-8
+        if not text.isascii() and _SURROGATE.search(text):  # unencodable: spaCy hashes chunks as UTF-8
             text = _SURROGATE.sub("\ufffd", text)  # one character for one: offsets hold
         doc = self.base(text)
         # Doc.text is rebuilt from every token on each access; the input text is the same
         # string (spaCy keeps it exactly), so components read it from here (normalize.doc_text)
         doc.user_data["text"] = text
-        if not _has_glued_after_infix(text):
+        if not _GLUED_AFTER_INFIX.search(text):
             return doc
         glued = [(t, _GLUED_QUANTITY.fullmatch(t.text)) for t in doc if t.text[:1].isdigit()]
         glued = [(t, m) for t, m in glued if m]

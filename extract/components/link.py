@@ -18,7 +18,10 @@ class ClaimLinker(BatchedComponent):
         self.models = {r.id for r in ruleset.by_label("METHOD") if r.get("type") == "model"}
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.claims = link_claims(doc, doc._.claims or [], self.names, self.models, doc._.proposed or [])
+        extensions = doc._  # each "doc._" builds a new accessor object
+        extensions.claims = link_claims(
+            doc, extensions.claims or [], self.names, self.models, extensions.proposed or []
+        )
         return doc
 
 

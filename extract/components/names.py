@@ -33,14 +33,16 @@ class NameFinder(BatchedComponent):
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
+        extensions = doc._  # each "doc._" builds a new accessor object
         abbreviations = find_abbreviations(text)
         # (surface text, span) once: Doc.ents builds every Span, Span.text joins tokens
         ents = [(text[e.start_char : e.end_char], e) for e in doc.ents]
         listed = {surface for surface, e in ents if e.label_ == "GENERIC"}
         known = {surface: e.label_ for surface, e in ents if _from_gazetteer(e)}
+        found = coined_names(extensions.title or "", text, abbreviations, frozenset(known), frozenset(listed))
         coined = [
             c
-            for c in coined_names(doc._.title or "", text, abbreviations, frozenset(known), frozenset(listed))
+            for c in found
             if c.text not in listed and known.get(c.text) not in ("DATASET", "METRIC", "DEVICE")
         ]
         # an acronym the paper defines for a field or class ("reinforcement learning (RL)")
@@ -63,12 +65,12 @@ class NameFinder(BatchedComponent):
         ]
         if new_ents or len(kept) < len(ents):  # else doc.ents stays as it is
             doc.ents = filter_spans(new_ents + kept)  # longest first; ties keep the coined name
-        doc._.proposed = [c.text for c in coined if not c.is_dataset]
+        extensions.proposed = [c.text for c in coined if not c.is_dataset]
         coined_texts = {c.text for c in coined}
-        doc._.aliases = {  # "FooNet (FN)": FN is another name of FooNet
+        extensions.aliases = {  # "FooNet (FN)": FN is another name of FooNet
             a.short: a.long for a in abbreviations if a.long in coined_texts
         }
-        doc._.long_forms = {a.short: (a.long_start, a.long_start + len(a.long)) for a in abbreviations}
+        extensions.long_forms = {a.short: (a.long_start, a.long_start + len(a.long)) for a in abbreviations}
         return doc
 
 
