@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
+import numpy
 from spacy.attrs import LOWER
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
 from extract.claim import Claim
+from extract.keymap import find_sorted
 from extract.normalize import doc_text, sentence_index, sentence_of, sentence_span, sentence_text
 
 DEVICE_CLASSES = {"GPU", "TPU"}
@@ -33,7 +35,7 @@ def inherit_model_names(doc: Doc, claims: list[Claim]) -> list[Claim]:
             if claim.name is None and previous is not None and previous.name:
                 between = doc_text(doc)[previous.end : claim.start].split()
                 if previous.sentence == claim.sentence and all(w in _COORDINATION for w in between):
-                    claim = replace(claim, name=previous.name)
+                    claim = claim.but(name=previous.name)
             previous = claim
         out.append(claim)
     return out
@@ -58,8 +60,7 @@ def merge_elaborated_hardware(doc: Doc, claims: list[Claim]) -> list[Claim]:
             continue
         dropped.add(id(general))
         if specific.value is None and general.value is not None:
-            replaced[id(specific)] = replace(
-                specific,
+            replaced[id(specific)] = specific.but(
                 value=general.value,
                 unit=general.unit,
                 value_norm=general.value_norm,
@@ -109,7 +110,7 @@ _BASELINE_CUES = {
 }
 
 
-_BASELINE_CUE_IDS = {get_string_id(w) for w in _BASELINE_CUES}
+_BASELINE_CUE_IDS = numpy.array(sorted(get_string_id(w) for w in _BASELINE_CUES), dtype=numpy.uint64)
 
 
 def mentions(doc: Doc, names: dict[str, str], models: set[str]) -> list[Mention]:
@@ -150,8 +151,7 @@ def link_results(doc: Doc, claims: list[Claim], found: list[Mention], proposed: 
         previous = by_sentence.get(claim.sentence - 1, []) if _BACK_REFERENCE.search(text) else []
         if claim.kind == "model_size":
             out.append(
-                replace(
-                    claim,
+                claim.but(
                     model=claim.name or _nearest(here, token, "METHOD", True),
                     method=_method(here, token, text, proposed),
                 )
@@ -163,8 +163,7 @@ def link_results(doc: Doc, claims: list[Claim], found: list[Mention], proposed: 
         )
         metric = paired.get("METRIC") or _nearest(here, token, "METRIC", after_bonus=True)
         out.append(
-            replace(
-                claim,
+            claim.but(
                 metric=metric,
                 dataset=dataset,
                 method=_method(here, token, text, proposed) or _method(previous, token, "", proposed),
@@ -246,8 +245,8 @@ def _baseline_cues(doc: Doc) -> list[int]:
     """Token indexes of every baseline cue word, found once per doc from its LOWER column."""
     cues = doc.user_data.get("baseline_cues")
     if cues is None:
-        lowers = doc.to_array(LOWER).tolist() if len(doc) else []
-        cues = doc.user_data["baseline_cues"] = [i for i, h in enumerate(lowers) if h in _BASELINE_CUE_IDS]
+        found = find_sorted(_BASELINE_CUE_IDS, doc.to_array(LOWER))[1] if len(doc) else []
+        cues = doc.user_data["baseline_cues"] = numpy.flatnonzero(found).tolist()
     return cues
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pandas as pd
 import pytest
 
+from extract.claim import Claim
 from extract.read import read_papers
 from extract.table import CLAIM_COLUMNS, PAPER_COLUMNS, write_table
 
@@ -108,3 +110,12 @@ def test_parquet_chunks_are_buffered_into_few_row_groups(tmp_path, monkeypatch):
     metadata = pq.ParquetFile(path).metadata
     assert (metadata.num_rows, metadata.num_row_groups) == (21, 2)
     assert pd.read_parquet(path)["paper_id"].tolist() == ["p0", "p1", "p2"] * 7
+
+
+def test_a_claim_copy_with_changes_is_what_dataclasses_replace_makes():
+    claim = Claim("result", "85.2%", 10, 15, 0, value=85.2, unit="%", metric="accuracy")
+    changed = claim.but(dataset="MMLU", metric="exact match")
+    assert changed == dataclasses.replace(claim, dataset="MMLU", metric="exact match")
+    assert (claim.dataset, claim.metric) == (None, "accuracy")  # the original is untouched
+    with pytest.raises(TypeError, match="no field datset"):
+        claim.but(datset="MMLU")
