@@ -1,6 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
-"""The pipeline's inner loops over tokens, compiled: anchored matching (``PatternTable``, see
-``extract.anchors``) and sentence starts (``sentence_starts``, see ``ml_sentences``).
+"""The pipeline's inner loops, compiled: anchored matching (``PatternTable``, see
+``extract.anchors``), sentence starts (``sentence_starts``, see ``ml_sentences``) and a
+one-pass search for a list of words (``WordFinder``, see ``extract.names``).
 
 Profiling put the Python version of the matching loop (test bits per token, anchor hits, the
 fixed patterns checked at each hit) at a quarter of the pipeline's time: a few integer
@@ -9,7 +10,8 @@ arrays spaCy gives (``Doc.to_array`` columns and the words' lexeme flags), so no
 depends on spaCy's C structures and the module builds against Python alone.
 """
 
-from libc.stdint cimport int64_t, uint8_t, uint64_t
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_KIND, PyUnicode_READ
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 
 
 cdef extern from *:
@@ -251,3 +253,49 @@ def sentence_starts(const uint64_t[:, ::1] columns, const uint64_t[::1] finals):
     if n:
         values[0] = 1
     return values_array
+
+
+cdef class WordFinder:
+    """Every start of any of a fixed list of words in a text, in one pass (a ``str.find`` loop
+    per word scanned the text once per word: 29 cue words, 25 us per abstract)."""
+
+    cdef const uint32_t[::1] chars  # the words' characters, one after another
+    cdef const int64_t[::1] bounds  # word w: chars[bounds[w]:bounds[w + 1]]
+    cdef const int64_t[::1] by_first  # words starting with character c < 128:
+    cdef const int64_t[::1] first_start  # by_first[first_start[c]:first_start[c + 1]]
+    cdef readonly tuple words
+
+    def __init__(self, words) -> None:
+        self.words = tuple(words)
+        if any(not w or any(ord(c) >= 128 for c in w) for w in self.words):
+            raise ValueError("WordFinder takes non-empty ASCII words")
+        self.chars = numpy.array([ord(c) for w in self.words for c in w], dtype=numpy.uint32)
+        self.bounds = numpy.cumsum([0] + [len(w) for w in self.words]).astype(numpy.int64)
+        firsts = numpy.array([ord(w[0]) for w in self.words], dtype=numpy.int64)
+        self.by_first = numpy.argsort(firsts, kind="stable").astype(numpy.int64)
+        counts = numpy.bincount(firsts, minlength=128)
+        self.first_start = numpy.concatenate([[0], numpy.cumsum(counts)]).astype(numpy.int64)
+
+    def starts(self, str text) -> list:
+        """Sorted starts of every occurrence, overlapping ones included."""
+        cdef Py_ssize_t n = len(text), i, j, w, k, length, c
+        cdef int kind = PyUnicode_KIND(text)
+        cdef void *data = PyUnicode_DATA(text)
+        cdef const uint32_t[::1] chars = self.chars
+        cdef const int64_t[::1] bounds = self.bounds, by_first = self.by_first, first_start = self.first_start
+        found = []
+        for i in range(n):
+            c = PyUnicode_READ(kind, data, i)
+            if c >= 128 or first_start[c] == first_start[c + 1]:
+                continue
+            for j in range(first_start[c], first_start[c + 1]):
+                w = by_first[j]
+                length = bounds[w + 1] - bounds[w]
+                if i + length > n:
+                    continue
+                for k in range(1, length):
+                    if PyUnicode_READ(kind, data, i + k) != chars[bounds[w] + k]:
+                        break
+                else:
+                    found.append(i)
+        return found

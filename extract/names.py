@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from extract.abbreviations import Abbreviation
+from extract.compiled import WordFinder
 
 # A coined name: inner capital (GaLore, BootsTAP), all caps (MALT, SRU), letters with digits
 # (BLIP-2, Yuan2), possibly hyphen-joined (Orca-Math, ACS-SegNet).
@@ -35,6 +36,7 @@ CUE_WORDS = (
     *"creat curat open-source contribut offer formulat coin called dubbed named termed".split(),
     *("namely", "our new", "our novel", "we call", "we name", "we term", "we dub"),
 )
+_CUE_FINDER = WordFinder(CUE_WORDS)  # one pass over the text (a str.find loop per word: 5x slower)
 _NAMING = re.compile(r"\b(?:called|dubbed|named|termed|coined|namely|codenamed)\s+", re.IGNORECASE)
 _DATASET_NOUNS = re.compile(
     r"^[\s),:]*(?:\\?i\.?e\.?,?\s+)?(?:(?:is|as)\s+)?(?:(?:a|an|the)\s+)?(?:[\w-]+,?\s+){0,6}?"
@@ -242,13 +244,7 @@ def _possible_cues(text: str) -> list[int] | None:
     lowered = text.lower()
     if len(lowered) != len(text):
         return None
-    starts = []
-    for word in CUE_WORDS:  # str.find per word: a regex alternation of them scans 5x slower
-        at = lowered.find(word)
-        while at != -1:
-            starts.append(at)
-            at = lowered.find(word, at + 1)
-    return sorted(starts)
+    return _CUE_FINDER.starts(lowered)
 
 
 def _is_dataset_after(text: str, end: int) -> bool:

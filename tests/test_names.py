@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from extract import names
 from extract.abbreviations import find_abbreviations
+from extract.compiled import WordFinder
 from extract.names import coined_names, looks_coined, occurrences, title_name
 from extract.read import read_papers
 
@@ -138,3 +139,24 @@ def test_every_cue_holds_a_cue_word():
             for match in regex.finditer(paper.abstract):
                 inside = lowered[match.start() : match.end()]
                 assert any(word in inside for word in names.CUE_WORDS), match.group()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.text(alphabet="abn ", min_size=1, max_size=4), min_size=1, max_size=6),
+    text=st.text(alphabet="abnAé𝔘 ", max_size=40),
+)
+def test_word_finder_finds_what_a_find_loop_finds(words, text):
+    """Every start of every word, overlapping ones and repeats across words included."""
+    expected = []
+    for word in words:
+        at = text.find(word)
+        while at != -1:
+            expected.append(at)
+            at = text.find(word, at + 1)
+    assert WordFinder(words).starts(text) == sorted(expected)
+
+
+def test_word_finder_takes_ascii_words_only():
+    with pytest.raises(ValueError, match="ASCII"):
+        WordFinder(["naïve"])
