@@ -46,26 +46,16 @@ cdef class PatternTable:
     """
 
     cdef readonly Py_ssize_t n_tests, n_anchor_tests, n_words, n_groups
-    cdef const uint8_t[::1] kind
-    cdef const int64_t[::1] column
-    cdef const uint64_t[::1] value
-    cdef const uint8_t[::1] polarity
-    cdef const int64_t[::1] set_start
-    cdef const int64_t[::1] set_end
-    cdef const uint64_t[::1] set_values
-    cdef const uint64_t[:, ::1] group_mask
+    # the column tests
+    cdef const uint8_t[::1] kind, polarity
+    cdef const int64_t[::1] column, set_start, set_end
+    cdef const uint64_t[::1] value, set_values
+    # the groups, their fixed patterns and their sequences
+    cdef const uint64_t[:, ::1] group_mask, token_mask, atom_mask
     cdef const uint8_t[::1] group_reported
-    cdef const int64_t[::1] group_patterns
-    cdef const uint64_t[::1] pattern_key
-    cdef const int64_t[::1] pattern_anchor
-    cdef const int64_t[::1] pattern_tokens
-    cdef const uint64_t[:, ::1] token_mask
-    cdef const int64_t[::1] group_sequences
-    cdef const uint64_t[::1] sequence_key
-    cdef const int64_t[::1] sequence_atoms
-    cdef const uint64_t[:, ::1] atom_mask
-    cdef const int64_t[::1] atom_fewest
-    cdef const int64_t[::1] atom_most
+    cdef const int64_t[::1] group_patterns, pattern_anchor, pattern_tokens
+    cdef const int64_t[::1] group_sequences, sequence_atoms, atom_fewest, atom_most
+    cdef const uint64_t[::1] pattern_key, sequence_key
     # each group is filed under one bit of its anchor mask (its highest: column tests are
     # rarer than flags), so a token is compared only with the groups whose bit it has
     cdef uint64_t[::1] filed_bits  # per code word, the bits some group is filed under
