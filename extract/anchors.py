@@ -9,7 +9,10 @@ scan (compiled: ``extract/kernels.pyx``). Around them:
 
 - a *fixed* pattern (no "*", "+" or ranges; "?" allowed) is checked directly: each of its
   tokens is a bit mask over the tests, so a check is a few integer operations in C;
-- any other pattern runs in its group's spaCy Matcher, on windows around the anchors only.
+- a *sequence* (repeats allowed, every token a mask) is matched in C on windows around the
+  anchors, as spaCy's Matcher would match it there;
+- any other pattern (a Python test spaCy must call, or "!") runs in its group's spaCy
+  Matcher, on the same windows.
 """
 
 from __future__ import annotations
@@ -164,9 +167,9 @@ class _Fixed:
 
 
 class AnchoredMatcher:
-    """Token patterns grouped by anchor; fixed ones checked directly, others by a Matcher
-    per group on windows around the anchor. Patterns with no anchor at all share one
-    Matcher that sees the whole text."""
+    """Token patterns grouped by anchor; fixed ones checked at the anchor, sequences and
+    the rest on windows around it (in C, or by a Matcher per group). Patterns with no
+    anchor at all share one Matcher that sees the whole text."""
 
     def __init__(self, vocab: Vocab) -> None:
         self.vocab = vocab
@@ -213,7 +216,7 @@ class AnchoredMatcher:
         group.matcher.add(rule_id, [rewritten])
 
     def _compile(self) -> None:
-        """Flatten tests, anchors and fixed patterns into a ``PatternTable``. Each distinct
+        """Flatten tests, anchors, fixed patterns and sequences into a ``PatternTable``. Each distinct
         test is one bit of a token's code: lexeme flag bits (IS_*, LIKE_NUM, the rule flags)
         come with the word; the others are column tests on ``Doc.to_array`` columns (each
         column costs a pass over the doc, so there are as few as possible)."""
