@@ -45,7 +45,7 @@ cdef class PatternTable:
     ``atom_most`` times (-1: no limit).
     """
 
-    cdef readonly Py_ssize_t n_tests, n_anchor_tests, n_words, n_groups
+    cdef readonly Py_ssize_t n_tests, n_anchor_tests, n_words
     # the column tests
     cdef const uint8_t[::1] kind, polarity
     cdef const int64_t[::1] column, set_start, set_end
@@ -75,7 +75,6 @@ cdef class PatternTable:
         self.atom_mask, self.atom_fewest, self.atom_most = atom_mask, atom_fewest, atom_most
         self.n_tests, self.n_anchor_tests = len(kind), n_anchor_tests
         self.n_words = group_mask.shape[1]
-        self.n_groups = group_mask.shape[0]
         bits = [max(w * 64 + int(word).bit_length() - 1 for w, word in enumerate(mask) if word)
                 for mask in group_mask]
         self.filed = numpy.argsort(numpy.array(bits, dtype=numpy.int64), kind="stable")
