@@ -26,7 +26,9 @@ cpdef enum ColumnTest:
 
 # a token's code: word 0 is its lexeme flags, word 1 their complement (so "IS_DIGIT": false
 # is a bit like any other), the words after those hold the column tests
-FLAG_WORDS = 2
+cdef enum:
+    _FLAG_WORDS = 2  # a C constant: the inner loops must not look up a Python global
+FLAG_WORDS = _FLAG_WORDS
 
 
 cdef class PatternTable:
@@ -98,7 +100,7 @@ cdef class PatternTable:
         cdef const uint64_t[:, ::1] group_mask = self.group_mask, token_mask = self.token_mask
         cdef const int64_t[::1] group_patterns = self.group_patterns, pattern_tokens = self.pattern_tokens
         cdef const int64_t[::1] pattern_anchor = self.pattern_anchor
-        cdef Py_ssize_t i, g, r, p, k, row, start, length
+        cdef Py_ssize_t i, g, r, p, k, start, length
         cdef bint holds
         for i in range(n):
             codes[i, 0] = flags[i]
@@ -126,11 +128,8 @@ cdef class PatternTable:
                                 continue
                             holds = True
                             for k in range(length):
-                                row = start + k
-                                if not tested[row]:
-                                    self._test(codes, columns, row, self.n_anchor_tests, self.n_tests)
-                                    tested[row] = True
-                                if not _has_all(codes, row, token_mask, pattern_tokens[p] + k, n_words):
+                                if not self._holds(codes, tested, columns, start + k,
+                                                   token_mask, pattern_tokens[p] + k):
                                     holds = False
                                     break
                             if holds:
@@ -169,10 +168,7 @@ cdef class PatternTable:
                                 new_low, new_high = min(new_low, pos), max(new_high, pos)
                             if count == most or pos == end:
                                 break
-                            if not tested[pos]:
-                                self._test(codes, columns, pos, self.n_anchor_tests, self.n_tests)
-                                tested[pos] = True
-                            if not _has_all(codes, pos, self.atom_mask, a, self.n_words):
+                            if not self._holds(codes, tested, columns, pos, self.atom_mask, a):
                                 break
                             pos += 1
                             count += 1
@@ -187,6 +183,15 @@ cdef class PatternTable:
                             matches.append((self.sequence_key[q], first, at))
         return matches
 
+    cdef bint _holds(self, uint64_t[:, ::1] codes, uint8_t[::1] tested, const uint64_t[:, ::1] columns,
+                     Py_ssize_t row, const uint64_t[:, ::1] masks, Py_ssize_t mask) noexcept:
+        """Whether token ``row`` has every bit of ``masks[mask]``, after running its
+        remaining column tests if no pattern check has run them yet."""
+        if not tested[row]:
+            self._test(codes, columns, row, self.n_anchor_tests, self.n_tests)
+            tested[row] = True
+        return _has_all(codes, row, masks, mask, self.n_words)
+
     cdef void _test(self, uint64_t[:, ::1] codes, const uint64_t[:, ::1] columns, Py_ssize_t row,
                     Py_ssize_t first, Py_ssize_t last) noexcept:
         """Run column tests ``first:last`` on one token and set their bits."""
@@ -199,7 +204,7 @@ cdef class PatternTable:
                 holds = _in_sorted(self.set_values, self.set_start[t], self.set_end[t],
                                    columns[row, self.column[t]])
             if holds == self.polarity[t]:
-                codes[row, FLAG_WORDS + (t >> 6)] |= (<uint64_t>1) << (t & 63)
+                codes[row, _FLAG_WORDS + (t >> 6)] |= (<uint64_t>1) << (t & 63)
 
 
 cdef inline bint _has_all(const uint64_t[:, ::1] codes, Py_ssize_t row,

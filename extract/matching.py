@@ -45,9 +45,10 @@ class CompiledRules:
                     doc = make_doc(pattern)
                     key = rule.id if rule.ignore_case else rule.id + _EXACT
                     self.phrases.add(key, [doc])
-                    self.rules[vocab.strings.add(key)] = rule
+                    key_id = vocab.strings.add(key)
+                    self.rules[key_id] = rule
                     if not rule.ignore_case:
-                        self.exact.setdefault(vocab.strings[key], set()).add(tuple(t.orth for t in doc))
+                        self.exact.setdefault(key_id, set()).add(tuple(t.orth for t in doc))
                     continue
                 tokens = expand_pattern(pattern, macros)
                 words = _lowercase_words(tokens)
@@ -117,9 +118,10 @@ def _predicates(token: dict) -> list[tuple[str, tuple]]:
 def _allocate_flags(vocab: Vocab, patterns: list[list[dict]]) -> dict[tuple, int]:
     """Flag ids for the predicates of ``patterns``, most-evaluated first.
 
-    There are only 45 free flags per vocab. A predicate that can apply to a pattern's first
-    token is evaluated at every token of the text, later ones only where a match is under
-    way; so first-position predicates get flags first, then the most used.
+    There are only 45 free flags per vocab. Regexes and lengths come first: without a flag
+    they are Python code spaCy's Matcher calls per token, while a word list without one is
+    still a set test in the compiled scan. Within each kind, a predicate that can apply to a
+    pattern's first token (tested at every token) comes before later ones, then the most used.
     """
     first: set[tuple] = set()
     uses: dict[tuple, int] = {}
@@ -131,8 +133,6 @@ def _allocate_flags(vocab: Vocab, patterns: list[list[dict]]) -> dict[tuple, int
                 if at_start:
                     first.add(key)
             at_start = at_start and token.get("OP") in ("?", "*")
-    # word lists second: without a flag they are still array tests (a C set lookup), while a
-    # regex or length left without one is Python code spaCy's Matcher must call per token
     ranked = sorted(uses, key=lambda k: (k[1] in ("IN", "NOT_IN"), k not in first, -uses[k], repr(k)))
     return RuleFlags.of(vocab).allocate(vocab, ranked)
 
