@@ -36,7 +36,6 @@ from extract.read import (
     Rejected,
     expand_inputs,
     iter_records,
-    record_key,
 )
 from extract.table import (
     CLAIM_COLUMNS,
@@ -192,9 +191,9 @@ def batches(
                 rejects.append({"source": outcome.source, "reason": outcome.reason})
                 continue
             summary.records += 1
-            paper_id, is_new = outcome
+            paper_id, is_new, key = outcome
             if is_new:
-                items.append((paper_id, item.title, item.abstract, item.source, record_key(item)))
+                items.append((paper_id, item.title, item.abstract, item.source, key))
             else:
                 summary.duplicates += 1
         yield Batch(items, rejects)

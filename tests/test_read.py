@@ -73,7 +73,7 @@ def _write_jsonl(path: Path, rows: list[dict]) -> None:
 ROWS = [
     {"paper": "p1", "name": "First paper", "summary": "We train a 7B model on 8 A100 GPUs."},
     {"paper": "p2", "name": "Second paper", "summary": "Accuracy improves by 3.5%."},
-    {"paper": "p3", "name": "first  PAPER", "summary": "The same paper again."},
+    {"name": "first  PAPER", "summary": "The same paper again."},  # no id: the paper of its title
 ]
 FIELDS = Fields(id="paper", title="name", abstract="summary")
 
@@ -84,7 +84,7 @@ def test_jsonl_with_configured_fields(tmp_path, suffix):
     _write_jsonl(path, ROWS)
     papers, rejects, n_read = read_papers([path], FIELDS)
     assert n_read == 3 and not rejects
-    assert [p.paper_id for p in papers] == ["p1", "p2"]  # p3 is p1 by normalized title
+    assert [p.paper_id for p in papers] == ["p1", "p2"]  # row 3 is p1 by normalized title
     assert papers[0].sources == [f"{path}:1", f"{path}:3"]
 
 
