@@ -506,7 +506,7 @@ def read_json(path: Path, fields: Fields) -> Iterator[Record | Rejected]:
         lines.close()
         yield from read_jsonl(path, fields)
         return
-    yield from itertools.chain([head] if head else [], items)
+    yield from itertools.chain([] if head is None else [head], items)
     yield from reader.notices()
 
 
@@ -717,10 +717,10 @@ def read_csv(path: Path, fields: Fields) -> Iterator[Record | Rejected]:
     head = next(records, None)
     if head is not None:
         line_no, header = head
-        missing = [name for name in (fields.title, fields.abstract) if name not in header]
         if isinstance(header, str):
             yield Rejected(f"{path}:{line_no}", f"malformed CSV header: {header}", record=False)
             return
+        missing = [name for name in (fields.title, fields.abstract) if name not in header]
         if missing:
             found = ", ".join(header)
             yield Rejected(str(path), f"missing column(s) {', '.join(missing)}; found {found}", record=False)
