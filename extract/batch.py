@@ -4,7 +4,8 @@ Records stream through in chunks: memory holds one chunk of abstracts per worker
 deduplicator's hashes, and nothing else (papers rows are spooled to disk and written at
 the end with every source). Every record read is counted in exactly one bucket of the
 ``Summary``: a paper with claims (``ok``), a paper without (``empty``), a duplicate of an
-earlier paper, or ``rejected`` (unusable input, or a paper the pipeline failed on).
+earlier paper, or ``rejected`` (unusable input, a paper the pipeline failed on, or one
+that took longer than its time limit).
 
 Engines: ``local`` with ``jobs`` worker processes (output identical for any ``jobs``), and
 ``dask`` (see ``extract.distributed``), which runs the same chunk function on a cluster.
@@ -410,8 +411,9 @@ class MemorySink(Sink):
 class FileSink(Sink):
     """Appends to the three output tables; they appear only when the run completes.
 
-    ``claims`` is any writer with ``write(df)``, ``close()`` and ``abort()``: one table file
-    (``TableWriter``) or Parquet partitions (``extract.distributed.PartitionWriter``).
+    ``claims`` is any writer with ``path``, ``write(df)``, ``finish()``, ``publish()`` and
+    ``abort()``: one table file (``TableWriter``) or Parquet partitions
+    (``extract.distributed.PartitionWriter``).
     """
 
     def __init__(self, claims, papers: Path, rejects: Path) -> None:
