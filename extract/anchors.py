@@ -18,7 +18,9 @@ scan (compiled: ``extract/kernels.pyx``). Around them:
 from __future__ import annotations
 
 import itertools
+import math
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -416,8 +418,11 @@ def _anchor(
 
 
 def inside(start: int, end: int, windows: list[tuple[int, int]]) -> bool:
-    """Whether the span [start, end) lies wholly inside one of ``windows``."""
-    return any(s <= start and end <= e for s, e in windows)
+    """Whether the span [start, end) lies wholly inside one of ``windows`` (sorted and
+    disjoint, as ``merge_windows`` and ``intersect`` make them): a binary search, since a
+    scan per span made long abstracts quadratic."""
+    last = bisect_right(windows, (start, math.inf)) - 1  # the last window starting at or before
+    return last >= 0 and end <= windows[last][1]
 
 
 def merge_windows(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -4,7 +4,8 @@ Records stream through in chunks: memory holds one chunk of abstracts per worker
 deduplicator's hashes, and nothing else (papers rows are spooled to disk and written at
 the end with every source). Every record read is counted in exactly one bucket of the
 ``Summary``: a paper with claims (``ok``), a paper without (``empty``), a duplicate of an
-earlier paper, or ``rejected`` (unusable input, or a paper the pipeline failed on).
+earlier paper, or ``rejected`` (unusable input, a paper the pipeline failed on, or one
+that took longer than its time limit).
 
 Engines: ``local`` with ``jobs`` worker processes (output identical for any ``jobs``), and
 ``dask`` (see ``extract.distributed``), which runs the same chunk function on a cluster.
@@ -12,14 +13,18 @@ Engines: ``local`` with ``jobs`` worker processes (output identical for any ``jo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from pathlib import Path
 
@@ -27,7 +32,7 @@ import pandas as pd
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extract.errors import OutputError, RecordError
+from extract.errors import ExtractError, OutputError, RecordError
 from extract.read import (
     DEFAULT_FIELDS,
     Deduplicator,
@@ -50,6 +55,9 @@ from extract.table import (
 
 REJECT_COLUMNS = ["source", "reason"]
 CHUNK = 256
+# Seconds one paper may take in the pipeline before it is rejected (a catastrophic rule
+# regex, a pathological text): one record must never stall a run.
+RECORD_TIMEOUT = 30.0
 
 # One paper to extract: (paper_id, title, abstract, first source, dedupe key).
 Item = tuple[str, str, str, str, str]
@@ -107,12 +115,13 @@ class ChunkResult:
 # ---------------------------------------------------------------- extraction of one chunk
 
 
-def extract_chunk(nlp: Language, items: list[Item]) -> ChunkResult:
-    """Run the pipeline over a chunk of papers. A paper the pipeline fails on is kept as a
-    ``rejected`` papers row with the error (reported, counted — never silently dropped)."""
+def extract_chunk(nlp: Language, items: list[Item], timeout: float | None = None) -> ChunkResult:
+    """Run the pipeline over a chunk of papers. A paper the pipeline fails on, or that takes
+    longer than ``timeout`` seconds, is kept as a ``rejected`` papers row with the reason
+    (reported, counted — never silently dropped)."""
     claims: list[dict] = []
     papers: list[dict] = []
-    for (paper_id, title, _, source, key), (found, error) in zip(items, _run_pipeline(nlp, items)):
+    for (paper_id, title, _, source, key), (found, error) in zip(items, _run_pipeline(nlp, items, timeout)):
         claims += claim_rows(paper_id, found)
         status = "rejected" if error else "ok" if found else "empty"
         papers.append(
@@ -130,28 +139,79 @@ def extract_chunk(nlp: Language, items: list[Item]) -> ChunkResult:
     return ChunkResult(claims, papers)
 
 
-def _run_pipeline(nlp: Language, items: list[Item]) -> list[tuple[list, str | None]]:
+def _run_pipeline(nlp: Language, items: list[Item], timeout: float | None) -> list[tuple[list, str | None]]:
     """(claims, error) per paper. The chunk goes through ``nlp.pipe`` (components take it
-    batch by batch, which is faster); if any paper makes it fail, the chunk is redone paper
-    by paper so that only the failing ones are rejected."""
+    batch by batch, which is faster) with one paper's time limit for the whole chunk; if
+    any paper makes it fail or the time runs out, the chunk is redone paper by paper, each
+    with its own limit, so that only the failing or slow ones are rejected."""
     try:
-        return [(doc._.claims or [], None) for doc in nlp.pipe(_docs(nlp, items))]
+        with time_limit(timeout):
+            return [(doc._.claims or [], None) for doc in nlp.pipe(_docs(nlp, items))]
     except Exception:  # noqa: BLE001 — met again, and reported, paper by paper below
-        return [_run_one(nlp, doc) for doc in _docs(nlp, items)]
+        return [_run_one(nlp, item, timeout) for item in items]
 
 
-def _run_one(nlp: Language, doc: Doc) -> tuple[list, str | None]:
+def _run_one(nlp: Language, item: Item, timeout: float | None) -> tuple[list, str | None]:
+    if len(item[2]) > nlp.max_length:
+        return [], f"abstract longer than {nlp.max_length:,} characters"
     try:
-        return nlp(doc)._.claims or [], None
+        with time_limit(timeout):
+            return nlp(_doc(nlp, item))._.claims or [], None
+    except RecordTimeout:
+        return [], f"took longer than {timeout:g} s"
     except Exception as exc:  # noqa: BLE001 — one bad abstract must not end a run
         return [], f"pipeline failed: {type(exc).__name__}: {exc}"
 
 
 def _docs(nlp: Language, items: list[Item]) -> Iterator[Doc]:
-    for _, title, abstract, _, _ in items:
-        doc = nlp.make_doc(abstract)
-        doc._.title = title
-        yield doc
+    for item in items:
+        yield _doc(nlp, item)
+
+
+def _doc(nlp: Language, item: Item) -> Doc:
+    _, title, abstract, _, _ = item
+    doc = nlp.make_doc(abstract)
+    doc._.title = title
+    return doc
+
+
+class RecordTimeout(Exception):
+    """A paper's time limit ran out (raised by the SIGALRM handler of ``time_limit``)."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise ``RecordTimeout`` in the block after ``seconds``.
+
+    A SIGALRM handler raises it, which interrupts C code too: CPython's ``re`` checks for
+    signals while it backtracks (``(a+)+$`` on 'a' * 40 + '!' stops at the limit), spaCy
+    returns to Python between its steps. Signals reach only a process's main thread, so
+    elsewhere (a Dask worker's task thread, a platform without SIGALRM) there is no limit.
+    """
+    usable = seconds and hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _raise_timeout)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        finally:  # the timer fires once: an alarm at this point cannot skip the restore
+            signal.signal(signal.SIGALRM, previous)
+
+
+def _raise_timeout(signum: int, frame: object) -> None:
+    raise RecordTimeout
+
+
+def resolve_timeout(seconds: float | None) -> float | None:
+    """``0`` or None means no limit."""
+    if seconds is not None and seconds < 0:
+        raise ExtractError(f"--record-timeout must be 0 (no limit) or a positive number, not {seconds:g}")
+    return seconds or None
 
 
 # ---------------------------------------------------------------- reading and deduplication
@@ -205,11 +265,16 @@ def batches(
 Runner = Callable[[Iterable[Batch]], Iterator[tuple[Batch, ChunkResult]]]
 
 
-def local_runner(rules: Sequence[str | os.PathLike], jobs: int, nlp: Language | None = None) -> Runner:
+def local_runner(
+    rules: Sequence[str | os.PathLike],
+    jobs: int,
+    nlp: Language | None = None,
+    timeout: float | None = RECORD_TIMEOUT,
+) -> Runner:
     """Chunks in order, in this process (``jobs == 1``) or in a pool of worker processes.
 
     Where processes fork, the pipeline is built once here and inherited by every worker
-    (copy-on-write); elsewhere each worker builds its own.
+    (copy-on-write); elsewhere each worker builds its own. ``timeout``: seconds per paper.
     """
     import multiprocessing
 
@@ -218,16 +283,16 @@ def local_runner(rules: Sequence[str | os.PathLike], jobs: int, nlp: Language | 
     forking = sys.platform.startswith("linux")
     pipeline = nlp or (build_nlp(rules) if jobs == 1 or forking else None)
     if jobs == 1:
-        return lambda stream: ((b, extract_chunk(pipeline, b.items)) for b in stream)
+        return lambda stream: ((b, extract_chunk(pipeline, b.items, timeout)) for b in stream)
 
     def run(stream: Iterable[Batch]) -> Iterator[tuple[Batch, ChunkResult]]:
         global _worker_nlp
         context = multiprocessing.get_context("fork" if forking else "spawn")
         _worker_nlp = pipeline
-        init = (None, ()) if forking else (_init_worker, ([str(r) for r in rules],))
-        with context.Pool(jobs, initializer=init[0], initargs=init[1]) as pool:
+        built = None if forking else [str(r) for r in rules]
+        with context.Pool(jobs, initializer=_init_worker, initargs=(built,)) as pool:
             pending = _Passthrough(stream)
-            for result in pool.imap(_work, pending, chunksize=1):
+            for result in pool.imap(partial(_work, timeout=timeout), pending, chunksize=1):
                 yield pending.taken.pop(0), result
 
     return run
@@ -252,22 +317,37 @@ class _Passthrough:
 _worker_nlp: Language | None = None  # the pipeline of a worker process (inherited or built)
 
 
-def _init_worker(rules: list[str]) -> None:
+def _init_worker(rules: list[str] | None) -> None:
+    """Interrupts are the parent's to handle: a worker ignores SIGINT (the terminal sends it
+    to every process) and dies quietly on SIGTERM (how the pool stops it), so an interrupted
+    run shows no worker tracebacks. ``rules``: build the pipeline here (no fork)."""
     global _worker_nlp
-    from extract.pipeline import build_nlp
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if rules is not None:
+        from extract.pipeline import build_nlp
 
-    _worker_nlp = build_nlp(rules)
+        _worker_nlp = build_nlp(rules)
 
 
-def _work(items: list[Item]) -> ChunkResult:
+def _work(items: list[Item], timeout: float | None = None) -> ChunkResult:
     assert _worker_nlp is not None, "worker used before _init_worker"
-    return extract_chunk(_worker_nlp, items)
+    return extract_chunk(_worker_nlp, items, timeout)
 
 
-def resolve_jobs(jobs: int) -> int:
-    """``0`` means every core."""
+def max_jobs() -> int:
+    """More worker processes than this only cost memory and start-up (each holds a pipeline)."""
+    return max(64, 4 * (os.cpu_count() or 1))
+
+
+def resolve_jobs(jobs: int, warnings: list[str] | None = None) -> int:
+    """``0`` means every core; more than ``max_jobs()`` is capped, with a warning."""
     if jobs < 0:
         raise OutputError(f"--jobs must be 0 (all cores) or a positive number, not {jobs}")
+    if jobs > max_jobs():
+        if warnings is not None:
+            warnings.append(f"--jobs {jobs} is more than this machine can use; using {max_jobs()}")
+        return max_jobs()
     return jobs or os.cpu_count() or 1
 
 
@@ -290,8 +370,13 @@ class Sink:
         raise NotImplementedError
 
     def spool_papers(self, rows: list[dict]) -> None:
-        for row in rows:
-            self.spool.write(json.dumps(row, ensure_ascii=False) + "\n")
+        try:
+            for row in rows:
+                self.spool.write(json.dumps(row, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            raise OutputError(
+                f"{tempfile.gettempdir()}: cannot write the papers spool ({exc.strerror})"
+            ) from exc
 
     def finish_papers(self, dedupe: Deduplicator, size: int = 10_000) -> None:
         """Write the papers table from the spool, every source of each paper filled in."""
@@ -325,8 +410,9 @@ class MemorySink(Sink):
 class FileSink(Sink):
     """Appends to the three output tables; they appear only when the run completes.
 
-    ``claims`` is any writer with ``write(df)``, ``close()`` and ``abort()``: one table file
-    (``TableWriter``) or Parquet partitions (``extract.distributed.PartitionWriter``).
+    ``claims`` is any writer with ``path``, ``write(df)``, ``finish()``, ``publish()`` and
+    ``abort()``: one table file (``TableWriter``) or Parquet partitions
+    (``extract.distributed.PartitionWriter``).
     """
 
     def __init__(self, claims, papers: Path, rejects: Path) -> None:
@@ -341,23 +427,45 @@ class FileSink(Sink):
 
     def claims(self, rows: list[dict]) -> None:
         if rows:
-            self.writers[0].write(claims_frame(rows))
+            self._write(0, claims_frame(rows))
 
     def papers(self, frame_: pd.DataFrame) -> None:
-        self.writers[1].write(frame_)
+        self._write(1, frame_)
 
     def rejects(self, rows: list[dict]) -> None:
         if rows:
-            self.writers[2].write(frame(rows, REJECT_COLUMNS))
+            self._write(2, frame(rows, REJECT_COLUMNS))
+
+    def _write(self, index: int, df: pd.DataFrame) -> None:
+        try:
+            self.writers[index].write(df)
+        except OSError as exc:  # a full disk: one line, not a traceback
+            raise _cannot_write(self.writers[index], exc) from exc
 
     def close(self) -> None:
+        """Publish the set together or not at all: every table is written out and synced
+        first; if one fails (a full disk), every temporary file is removed and the tables of
+        an earlier run stay as they were, a matching set."""
         for writer in self.writers:
-            writer.close()
+            try:
+                writer.finish()
+            except OutputError:
+                self.abort()
+                raise
+            except OSError as exc:
+                self.abort()
+                raise _cannot_write(writer, exc) from exc
+        for writer in self.writers:
+            writer.publish()
 
     def abort(self) -> None:
         self.spool.close()
         for writer in self.writers:
             writer.abort()
+
+
+def _cannot_write(writer, exc: OSError) -> OutputError:
+    return OutputError(f"{writer.path}: cannot write output ({exc.strerror or exc})")
 
 
 # ---------------------------------------------------------------- the run
@@ -393,11 +501,13 @@ def extract_table(
     fields: Fields = DEFAULT_FIELDS,
     nlp: Language | None = None,
     jobs: int = 1,
+    record_timeout: float | None = RECORD_TIMEOUT,
 ) -> Tables:
-    """The Python API: corpus files in, claims / papers / rejects DataFrames out."""
+    """The Python API: corpus files in, claims / papers / rejects DataFrames out.
+    ``record_timeout``: seconds a paper may take before it is rejected (0 or None: no limit)."""
     started = time.perf_counter()
     sink, summary = MemorySink(), Summary()
-    runner = local_runner(rules, resolve_jobs(jobs), nlp)
+    runner = local_runner(rules, resolve_jobs(jobs, summary.warnings), nlp, resolve_timeout(record_timeout))
     process(iter_records(expand_inputs(inputs), fields), runner, sink, summary)
     summary.seconds = time.perf_counter() - started
     papers = pd.concat(sink.paper_frames, ignore_index=True) if sink.paper_frames else papers_frame([])
@@ -424,6 +534,30 @@ def output_paths(output: Path, papers: str | os.PathLike | None, rejects: str | 
     return papers_path, rejects_path
 
 
+def check_outputs(inputs: Sequence[Path], outputs: dict[str, Path]) -> None:
+    """Refuse, before any work, an output that is an input (it would replace the corpus) or
+    one path given for two outputs (one table would overwrite the other). ``outputs`` maps
+    an option name to its path; paths are compared as the files they resolve to."""
+    seen: dict[str, str] = {}
+    for option, path in outputs.items():
+        key = os.path.realpath(path)
+        if key in seen:
+            raise OutputError(f"{path}: given for both {seen[key]} and {option}; choose two paths")
+        seen[key] = option
+        clash = next((i for i in inputs if _same_file(i, path, key)), None)
+        if clash is not None:
+            raise OutputError(f"{path}: {option} would overwrite the input {clash}; choose another path")
+
+
+def _same_file(a: Path, b: Path, b_real: str) -> bool:
+    if os.path.realpath(a) == b_real:
+        return True
+    try:
+        return os.path.samefile(a, b)  # hard links, case-insensitive file systems
+    except OSError:
+        return False  # b does not exist yet
+
+
 def run_batch(
     inputs: Sequence[str | os.PathLike],
     output: str | os.PathLike,
@@ -434,17 +568,21 @@ def run_batch(
     strict: bool = False,
     show_progress: bool = True,
     jobs: int = 1,
+    record_timeout: float | None = RECORD_TIMEOUT,
 ) -> Summary:
     """The ``extract batch`` job with the local engine: tables to files, the summary back."""
     started = time.perf_counter()
+    summary = Summary()
     output = Path(output)
     papers_path, rejects_path = output_paths(output, papers, rejects)
     paths = expand_inputs(inputs)
-    runner = local_runner(rules, resolve_jobs(jobs))
+    check_outputs(paths, {"-o": output, "--papers": papers_path, "--rejects": rejects_path})
+    timeout = resolve_timeout(record_timeout)
+    runner = local_runner(rules, resolve_jobs(jobs, summary.warnings), timeout=timeout)
     sink = FileSink(TableWriter(output, CLAIM_COLUMNS), papers_path, rejects_path)
     progress = _progress_bar() if show_progress else None
     try:
-        return run_into(sink, iter_records(paths, fields), runner, strict, started, progress)
+        return run_into(sink, iter_records(paths, fields), runner, strict, started, progress, summary)
     finally:
         if progress is not None:
             progress.close()
@@ -457,10 +595,11 @@ def run_into(
     strict: bool,
     started: float,
     progress=None,
+    summary: Summary | None = None,
 ) -> Summary:
     """Run, then publish the tables; on any failure or interrupt they are removed instead,
     so no table that looks complete is left behind."""
-    summary = Summary()
+    summary = Summary() if summary is None else summary
     try:
         process(records, runner, sink, summary, strict, progress)
     except BaseException:

@@ -2,15 +2,18 @@
 
 Exit codes: 0 success (rejected records are counted, not fatal); 1 ``--strict`` stopped at a
 bad record, or ``rules test`` found an example that does not fire; 2 an expected error (bad
-input path, bad rules, bad query) shown as one line per problem.
+input path, bad rules, bad query) shown as one line per problem; 3 an internal error (a bug:
+one line, ``--debug`` for the traceback); 130 interrupted (SIGINT); 143 terminated (SIGTERM).
 ``--debug`` shows the traceback of any error.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from extract.errors import ExtractError, RecordError
 from extract.read import Fields
@@ -26,9 +29,23 @@ def _batch(args: argparse.Namespace) -> int:
     if args.engine == "dask":
         from extract.distributed import run_dask
 
-        summary = run_dask(args.inputs, args.output, scheduler=args.scheduler, merge=args.merge, **common)
+        summary = run_dask(
+            args.inputs,
+            args.output,
+            scheduler=args.scheduler,
+            merge=args.merge,
+            scheduler_timeout=args.scheduler_timeout,
+            **common,
+        )
     else:
-        summary = run_batch(args.inputs, args.output, show_progress=not args.quiet, jobs=args.jobs, **common)
+        summary = run_batch(
+            args.inputs,
+            args.output,
+            show_progress=not args.quiet,
+            jobs=args.jobs,
+            **({} if args.record_timeout is None else {"record_timeout": args.record_timeout}),
+            **common,
+        )
     for warning in summary.warnings[:20]:
         print(f"extract: warning: {warning}", file=sys.stderr)
     if len(summary.warnings) > 20:
@@ -38,8 +55,10 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
+    from extract.batch import check_outputs
     from extract.leaderboard import write_leaderboard
 
+    check_outputs([Path(args.input)], {"-o": Path(args.output)})
     board = write_leaderboard(args.input, args.output, rules=args.rules)
     papers = board["paper_id"].nunique()
     print(f"extract: leaderboard: {len(board)} results of {papers} papers → {args.output}", file=sys.stderr)
@@ -83,7 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--abstract-field", default="abstract")
     batch.add_argument("--strict", action="store_true", help="stop at the first bad record (exit 1)")
     batch.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    batch.add_argument("-j", "--jobs", type=int, default=1, help="worker processes (0 = all cores)")
+    batch.add_argument(
+        "-j", "--jobs", type=int, default=1, help="worker processes (0 = all cores; capped, with a warning)"
+    )
+    batch.add_argument(
+        "--record-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="reject a paper that takes longer (default 30; 0 = no limit)",
+    )
     batch.add_argument(
         "--engine",
         choices=("local", "dask"),
@@ -91,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="dask: run on a Dask cluster, claims as partitioned Parquet in OUTPUT/",
     )
     batch.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler (default: a LocalCluster)")
+    batch.add_argument(
+        "--scheduler-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="dask: give up reaching --scheduler after this long (default 10)",
+    )
     batch.add_argument("--merge", action="store_true", help="dask: also merge the partitions into OUTPUT")
     batch.set_defaults(run=_batch)
 
@@ -235,8 +269,26 @@ def _add_rule_commands(commands: argparse._SubParsersAction) -> None:
     explain.set_defaults(run=_explain)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that a run unwinds as on Ctrl-C (temporary
+    files removed, workers stopped quietly) instead of dying mid-write."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _run(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command, its errors as one line and an exit code (see the module docstring)."""
     try:
         return args.run(args)
     except RecordError as exc:
@@ -253,6 +305,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("extract: interrupted; no output written", file=sys.stderr)
         return 130
+    except Terminated:
+        print("extract: terminated; no output written", file=sys.stderr)
+        return 143
+    except Exception as exc:
+        if args.debug:
+            raise
+        first = (str(exc).splitlines() or [""])[0]
+        print(f"extract: internal error: {type(exc).__name__}: {first}; rerun with --debug", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

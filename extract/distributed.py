@@ -12,6 +12,7 @@ Dask is an optional extra: ``pip install .[dask]``.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -21,10 +22,10 @@ from pathlib import Path
 import pandas as pd
 from spacy.language import Language
 
-from extract.batch import Batch, ChunkResult, FileSink, Summary, extract_chunk, run_into
+from extract.batch import Batch, ChunkResult, FileSink, Summary, check_outputs, extract_chunk, run_into
 from extract.errors import ExtractError, OutputError
 from extract.read import DEFAULT_FIELDS, Fields, expand_inputs, iter_records
-from extract.table import CLAIM_COLUMNS, TableWriter
+from extract.table import CLAIM_COLUMNS, SUFFIXES, TableWriter
 
 
 @lru_cache(maxsize=4)
@@ -58,32 +59,66 @@ def dask_runner(client, rules: Sequence[str | os.PathLike], window: int = 8):
 
 
 class PartitionWriter:
-    """Claims as one Parquet file per chunk in a directory, merged into one file on request."""
+    """Claims as one Parquet file per chunk in a directory, merged into one file on request.
+
+    Partitions are written as temporary files and published with the papers and rejects
+    tables (``FileSink.close``); publishing removes the ``part-*.parquet`` files an earlier
+    run left in the directory (only those: other files are not this tool's), so the
+    directory holds exactly this run's claims. A failed run leaves the earlier set as it was.
+    """
 
     def __init__(self, directory: Path, merge_to: Path | None) -> None:
-        self.directory = directory
+        self.path = directory
         self.merge_to = merge_to
-        self.written: list[Path] = []
+        self.parts: list[TableWriter] = []
+        self.merged: TableWriter | None = None
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputError(f"{directory}: cannot write output ({exc.strerror})") from exc
 
     def write(self, df: pd.DataFrame) -> None:
-        path = self.directory / f"part-{len(self.written):05d}.parquet"
-        with TableWriter(path, CLAIM_COLUMNS) as writer:
-            writer.write(df)
-        self.written.append(path)
+        part = TableWriter(self.path / f"part-{len(self.parts):05d}.parquet", CLAIM_COLUMNS)
+        self.parts.append(part)
+        part.write(df)
+        part.finish()
 
-    def close(self) -> None:
+    def finish(self) -> None:
         if self.merge_to is not None:
-            with TableWriter(self.merge_to, CLAIM_COLUMNS) as writer:
-                for part in self.written:
-                    writer.write(pd.read_parquet(part))
+            self.merged = TableWriter(self.merge_to, CLAIM_COLUMNS)
+            for part in self.parts:
+                self.merged.write(pd.read_parquet(part.tmp))
+            self.merged.finish()
+
+    def publish(self) -> None:
+        written = {part.path for part in self.parts}
+        for stale in self.path.glob("part-*.parquet"):
+            if _PART_NAME.fullmatch(stale.name) and stale not in written:
+                stale.unlink()
+        for writer in [*self.parts, *([self.merged] if self.merged else [])]:
+            writer.publish()
 
     def abort(self) -> None:
-        for path in self.written:
-            path.unlink(missing_ok=True)
+        for writer in [*self.parts, *([self.merged] if self.merged else [])]:
+            writer.abort()
+
+
+_PART_NAME = re.compile(r"part-\d{5,}\.parquet")
+SCHEDULER_TIMEOUT = 10.0  # seconds to reach a --scheduler before giving up with one line
+
+
+def _connect(scheduler: str | None, timeout: float):
+    """A client of ``scheduler`` (a LocalCluster when None); an unreachable one is one line."""
+    from dask.distributed import Client, LocalCluster
+
+    if not scheduler:
+        return Client(LocalCluster(processes=True))
+    try:
+        return Client(scheduler, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ExtractError(
+            f"cannot reach the Dask scheduler at {scheduler} within {timeout:g} s ({type(exc).__name__})"
+        ) from exc
 
 
 def run_dask(
@@ -97,28 +132,35 @@ def run_dask(
     scheduler: str | None = None,
     merge: bool = False,
     client=None,
+    scheduler_timeout: float = SCHEDULER_TIMEOUT,
 ) -> Summary:
     """``extract batch --engine dask``: ``output`` is the claims directory (``--merge``:
     ``output`` is one Parquet file and the partitions go to ``OUTPUT.parts/``)."""
     try:
-        from dask.distributed import Client, LocalCluster
+        import dask.distributed  # noqa: F401
     except ImportError as exc:
         raise ExtractError("the dask engine needs the optional extra: pip install '.[dask]'") from exc
     started = time.perf_counter()
     output = Path(output)
     if merge and output.suffix != ".parquet":
         raise OutputError(f"{output}: --merge writes one Parquet file; name it *.parquet")
+    if not merge and output.suffix.lower() in SUFFIXES:
+        raise OutputError(
+            f"{output}: --engine dask writes a directory of Parquet partitions; "
+            f"name it without a suffix, or add --merge for one {output.stem}.parquet"
+        )
     directory = output.with_name(output.name + ".parts") if merge else output
     stem = output.with_suffix("") if merge else output
     papers_path = Path(papers) if papers else stem.with_name(stem.name + ".papers.parquet")
     rejects_path = Path(rejects) if rejects else stem.with_name(stem.name + ".rejects.jsonl")
+    paths = expand_inputs(inputs)
+    check_outputs(paths, {"-o": output, "--papers": papers_path, "--rejects": rejects_path})
     owned = None
     if client is None:
-        owned = Client(scheduler) if scheduler else Client(LocalCluster(processes=True))
-        client = owned
-    sink = FileSink(PartitionWriter(directory, output if merge else None), papers_path, rejects_path)
+        client = owned = _connect(scheduler, scheduler_timeout)
     try:
-        records = iter_records(expand_inputs(inputs), fields)
+        sink = FileSink(PartitionWriter(directory, output if merge else None), papers_path, rejects_path)
+        records = iter_records(paths, fields)
         return run_into(sink, records, dask_runner(client, rules), strict, started)
     finally:
         if owned is not None:

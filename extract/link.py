@@ -129,26 +129,43 @@ def mentions(doc: Doc, names: dict[str, str], models: set[str]) -> list[Mention]
     return found
 
 
+# Linking looks this many tokens to each side of a claim, within its sentence (and at the
+# last tokens of the previous sentence). Abstract sentences are far shorter (the longest of
+# the seed and arXiv fixtures: 140 tokens), so this bounds only run-on text, where every
+# claim scanning its whole sentence made linking quadratic (an 80 KB sentence: > 120 s).
+LINK_WINDOW = 256
+
+
 def link_results(doc: Doc, claims: list[Claim], found: list[Mention], proposed: list[str]) -> list[Claim]:
     """Fill metric, dataset, method, model and baseline of every result row."""
     by_sentence: dict[int, list[Mention]] = {}
     for mention in found:
         by_sentence.setdefault(mention.sentence, []).append(mention)
+    starts = {index: [m.start for m in group] for index, group in by_sentence.items()}
     results = [c for c in claims if c.kind == "result"]
     respectively = _respectively_pairs(doc, results, by_sentence)
     size_names: dict[int, str] = {}  # the first named model size of each sentence
     for claim in claims:
         if claim.kind == "model_size" and claim.name:
             size_names.setdefault(claim.sentence, claim.name)
+
+    def near(index: int, lo: int, hi: int) -> list[Mention]:
+        """The mentions of sentence ``index`` that start in tokens [lo, hi)."""
+        group, at = by_sentence.get(index, []), starts.get(index, [])
+        return group[bisect_left(at, lo) : bisect_left(at, hi)]
+
     out = []
     for claim in claims:
         if claim.kind not in ("result", "model_size"):
             out.append(claim)
             continue
         token = doc.char_span(claim.start, claim.end, alignment_mode="expand")
-        here = by_sentence.get(claim.sentence, [])
-        text = sentence_text(doc, claim.sentence)
-        previous = by_sentence.get(claim.sentence - 1, []) if _BACK_REFERENCE.search(text) else []
+        sentence = sentence_span(doc, claim.sentence)
+        lo, hi = max(sentence.start, token.start - LINK_WINDOW), min(sentence.end, token.end + LINK_WINDOW)
+        here = near(claim.sentence, lo, hi)
+        text = _tokens_text(doc, lo, hi)
+        back = _BACK_REFERENCE.search(text)
+        previous = near(claim.sentence - 1, sentence.start - LINK_WINDOW, sentence.start) if back else []
         if claim.kind == "model_size":
             out.append(
                 claim.but(
@@ -168,10 +185,18 @@ def link_results(doc: Doc, claims: list[Claim], found: list[Mention], proposed: 
                 dataset=dataset,
                 method=_method(here, token, text, proposed) or _method(previous, token, "", proposed),
                 model=_nearest(here, token, "METHOD", models_only=True) or size_names.get(claim.sentence),
-                baseline=_baseline(doc, here, token),
+                baseline=_baseline(doc, here, lo, hi),
             )
         )
     return out
+
+
+def _tokens_text(doc: Doc, lo: int, hi: int) -> str:
+    """The text of tokens [lo, hi), sliced from the doc's text."""
+    if lo >= hi:
+        return ""
+    last = doc[hi - 1]
+    return doc_text(doc)[doc[lo].idx : last.idx + len(last.text)]
 
 
 def _distance(mention: Mention, span: Span) -> int:
@@ -205,8 +230,13 @@ def _nearest(
             return d + 3
         if after_bonus and d <= 2:
             return d - 1.5
-        between = {t.lower_ for t in doc[span.end : m.start]}
-        if label == "DATASET" and d <= 4 and between & _DATASET_PREPOSITIONS:
+        # the words between are read only for a near dataset (read for every candidate,
+        # they made linking cubic in the length of a sentence)
+        if (
+            label == "DATASET"
+            and d <= 4
+            and {t.lower_ for t in doc[span.end : m.start]} & _DATASET_PREPOSITIONS
+        ):
             return d - 2.5
         return d
 
@@ -229,12 +259,12 @@ def _method(mentions_: list[Mention], span: Span, text: str, proposed: list[str]
     return before[-1].name if before else None
 
 
-def _baseline(doc: Doc, mentions_: list[Mention], span: Span) -> str | None:
-    """'outperforms LoRA by 3%', 'over GPT-4', '2x faster than FlashAttention'."""
-    sentence = sentence_span(doc, sentence_of(sentence_index(doc), span.start))
+def _baseline(doc: Doc, mentions_: list[Mention], lo: int, hi: int) -> str | None:
+    """'outperforms LoRA by 3%', 'over GPT-4', '2x faster than FlashAttention': the first
+    method after the first cue word of tokens [lo, hi) (the claim's sentence, or its window)."""
     cues = _baseline_cues(doc)
-    first = bisect_left(cues, sentence.start)
-    if first == len(cues) or cues[first] >= sentence.end:
+    first = bisect_left(cues, lo)
+    if first == len(cues) or cues[first] >= hi:
         return None
     cue = cues[first]
     after = [m for m in mentions_ if m.label == "METHOD" and m.start > cue]

@@ -335,7 +335,7 @@ class Normalizer:
             ):
                 memory = group
             elif count is None and group.scale == 1.0:
-                count = int(group.number) if group.number == int(group.number) else None
+                count = _device_count(group.number)
         for token in span:
             if count is None and token.lower_ in _COUNT_WORDS and _COUNT_WORDS[token.lower_]:
                 count = _COUNT_WORDS[token.lower_]
@@ -355,6 +355,18 @@ class Normalizer:
             claim.unit = doc[memory.unit_start : memory.end].text if memory.unit_start else None
             claim.value_norm, claim.unit_norm = self.units.normalize(written, memory.unit)
         return claim
+
+
+# The claims table's count column is Int64: a larger "count" ("10000000000000000000 GPUs")
+# crashed the whole run there; it is no real number of devices, so the claim keeps no count.
+MAX_DEVICE_COUNT = 2**63 - 1
+
+
+def _device_count(number: float) -> int | None:
+    """A whole number of devices, or None (a fraction, or too large for the table)."""
+    if number != int(number) or abs(number) > MAX_DEVICE_COUNT:
+        return None
+    return int(number)
 
 
 def _has_param_word(span: Span) -> bool:

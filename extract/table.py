@@ -152,14 +152,29 @@ class TableWriter:
         self._pending, self._pending_rows = [], 0
 
     def close(self) -> None:
-        """Finish the file and move it into place (an empty table still gets its header)."""
+        """Finish the file and move it into place."""
+        self.finish()
+        self.publish()
+
+    def finish(self) -> None:
+        """Write out and sync the temporary file (an empty table still gets its header): a
+        full disk fails here, before a table of a set (claims, papers, rejects) is published."""
         if not self._wrote_header:
             self.write(frame([], self.columns))
         if self._handle is not None:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
             self._handle.close()
+            self._handle = None
         if self._parquet is not None:
             self._flush_parquet()
             self._parquet.close()
+            self._parquet = None
+            with open(self.tmp, "rb") as written:
+                os.fsync(written.fileno())
+
+    def publish(self) -> None:
+        """Move the finished file into place (a rename: no space needed)."""
         try:
             os.replace(self.tmp, self.path)
         except OSError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -69,16 +70,22 @@ def _is_guess(rule: Rule) -> bool:
 def _merge_context(
     matches: list[tuple[Rule, int, int]], found: list[tuple[Rule, int, int]]
 ) -> list[tuple[Rule, int, int]]:
-    """Add context matches; they replace overlapping guesses, never listed names."""
-    current = list(matches)
+    """Add context matches; they replace overlapping guesses, never listed names.
+
+    ``matches`` are entities, so disjoint: sorted by start, their ends are sorted too, and
+    the ones overlapping a match are one slice, found by binary search (a scan per match
+    made long abstracts quadratic)."""
+    current = sorted(matches, key=lambda m: m[1])
     for rule, start, end in resolve_overlaps(found):
-        overlapping = [m for m in current if m[1] < end and start < m[2]]
+        first = bisect_right(current, start, key=lambda m: m[2])  # the first ending after start
+        last = bisect_left(current, end, lo=first, key=lambda m: m[1])  # the first starting at end
+        overlapping = current[first:last]
         if any(not _is_guess(m[0]) for m in overlapping):
             continue
         if any(m[1] == start and m[2] == end and m[0].label == rule.label for m in overlapping):
             continue
-        current = [m for m in current if m not in overlapping] + [(rule, start, end)]
-    return sorted(current, key=lambda m: m[1])
+        current[first:last] = [(rule, start, end)]
+    return current
 
 
 _VARIANT_WORDS = {
