@@ -274,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(args.files) % 2:
         parser.error("give GOLD.jsonl ABSTRACTS.jsonl in pairs")
     pairs = [(Path(g), Path(a)) for g, a in zip(args.files[::2], args.files[1::2])] or None
+    if args.details and any(g.name.startswith("sealed") for g, _ in pairs or ()):
+        parser.error("the sealed holdout is scored in total only: --details would show its cases")
     report = run(pairs)
     print(report.table())
     if args.details:
