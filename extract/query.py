@@ -20,6 +20,7 @@ from extract.claim import KINDS
 from extract.errors import QueryError
 from extract.leaderboard import as_leaderboard, claims_table, is_claims_table, read_table
 from extract.vocabulary import Vocabulary, vocabulary
+from extract.where import filter_rows
 
 BEST_PER = {"method": "method", "model": "model", "paper": "paper_id"}
 COUNT_COLUMNS = ["n_papers", "n_rows"]
@@ -109,17 +110,9 @@ def check_metric(table: Table, metric: str, vocab: Vocabulary) -> None:
 
 
 def filter_where(df: pd.DataFrame, expr: str) -> pd.DataFrame:
-    """``DataFrame.eval`` of a condition; a missing value counts as not matching."""
-    try:
-        mask = df.eval(expr, engine="python")
-    except (SyntaxError, NameError, TypeError, ValueError, KeyError, AttributeError) as exc:
-        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise QueryError(f"--where: bad expression {expr!r}: {detail}") from exc
-    if not isinstance(mask, pd.Series) or not (
-        pd.api.types.is_bool_dtype(mask) or pd.api.types.infer_dtype(mask, skipna=True) == "boolean"
-    ):
-        raise QueryError(f"--where: {expr!r} is not a condition (use ==, <, >=, and, or …)")
-    return df[mask.astype("boolean").fillna(False).to_numpy(dtype=bool)]
+    """Rows where the condition holds (``extract.where``: no code runs); a missing value
+    counts as not matching."""
+    return filter_rows(df, expr)
 
 
 def check_one_unit(df: pd.DataFrame, unit_column: str) -> None:

@@ -92,7 +92,9 @@ def test_method_filter_and_method_mentions(scores):
 def test_where_filter_treats_missing_as_no_match(scores):
     found = query(scores, kind="hardware", where="count >= 64")
     assert list(found["name"]) == ["A100", "H100"]
-    assert list(query(scores, where="name.str.startswith('H')")["name"]) == ["H100"]
+    assert list(query(scores, where="name in ['H100', 'V100']")["name"]) == ["H100"]
+    assert list(query(scores, kind="hardware", where="not count < 64")["name"]) == ["A100", "H100"]
+    assert list(query(scores, kind="hardware", where="count == None")["name"]) == ["GPU"]
 
 
 def test_filters_combine(scores):
@@ -339,7 +341,8 @@ def test_empty_result_is_an_error_naming_the_filters(scores):
     [
         ({"where": "value_norm >"}, "--where: bad expression 'value_norm >'"),
         ({"where": "nosuch > 1"}, "name 'nosuch' is not defined"),
-        ({"where": "value_norm + 1"}, "is not a condition"),
+        ({"where": "value_norm + 1"}, "arithmetic (+, -, *, / …) is not allowed"),
+        ({"where": "kind"}, "is not a condition"),
         ({"sort": "nosuch"}, "--sort: unknown column 'nosuch'"),
         ({"group_by": "nosuch", "count": True}, "--group-by: unknown column 'nosuch'"),
         ({"group_by": "name"}, "--group-by needs --count"),
