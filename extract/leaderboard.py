@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from extract.errors import QueryError
-from extract.table import CLAIM_COLUMNS, write_table
+from extract.table import CLAIM_COLUMNS, restored, write_table
 from extract.vocabulary import vocabulary
 
 LEADERBOARD_COLUMNS = [
@@ -84,11 +84,14 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     if reader is None:
         raise QueryError(f"{path}: unknown table format '{path.suffix}' (use {', '.join(readers)})")
     try:
-        return reader(path)
+        df = reader(path)
     except pd.errors.EmptyDataError as exc:
         raise QueryError(f"{path}: empty file") from exc
     except (ValueError, OSError) as exc:
         raise QueryError(f"{path}: cannot read table ({_first_line(exc)})") from exc
+    if path.suffix.lower() == ".csv":  # our CSV writers neutralise formula-like cells
+        df = restored(df)
+    return df
 
 
 def _first_line(exc: BaseException) -> str:

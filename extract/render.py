@@ -8,14 +8,24 @@ are right-aligned and compact (``7e9`` parameters read ``7B``); long text is cut
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
 from extract.errors import QueryError
+from extract.table import spreadsheet_safe
 
 FORMATS = ("table", "csv", "markdown", "json")
 WIDTH = 32  # longest cell in a terminal table
 _SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"))
+# Control characters (C0 but tab and newline, DEL, C1): ESC sequences recolour text or set
+# a terminal's title, so a cell shows them as visible escapes instead.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character written out (``\\x1b``), safe for a terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def number(value: float) -> str:
@@ -36,7 +46,7 @@ def cell(value: object) -> str:
         return "yes" if value else "no"
     if isinstance(value, (int, float)) or type(value).__module__ == "numpy":
         return number(float(value))
-    return " ".join(str(value).split())  # newlines and tabs would break a row
+    return " ".join(visible(str(value)).split())  # newlines and tabs would break a row
 
 
 def truncate(text: str, width: int) -> str:
@@ -53,7 +63,7 @@ def _cells(df: pd.DataFrame) -> list[list[str]]:
 
 def table(df: pd.DataFrame, width: int = WIDTH) -> str:
     """Aligned columns for a terminal: header, a rule, one line per row."""
-    header = [truncate(str(c), width) for c in df.columns]
+    header = [truncate(visible(str(c)), width) for c in df.columns]
     rows = [[truncate(c, width) for c in row] for row in _cells(df)]
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
     right = [_is_numeric(df[c]) for c in df.columns]
@@ -67,7 +77,7 @@ def table(df: pd.DataFrame, width: int = WIDTH) -> str:
 
 def markdown(df: pd.DataFrame) -> str:
     """A GitHub-flavoured Markdown table (full text, pipes escaped, numbers right-aligned)."""
-    header = [str(c).replace("|", "\\|") for c in df.columns]
+    header = [visible(str(c)).replace("|", "\\|") for c in df.columns]
     rows = [[c.replace("|", "\\|") for c in row] for row in _cells(df)]
     widths = [max([len(h), 3, *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
     right = [_is_numeric(df[c]) for c in df.columns]
@@ -87,7 +97,7 @@ def render(df: pd.DataFrame, fmt: str = "table") -> str:
     if fmt == "markdown":
         return markdown(df)
     if fmt == "csv":
-        return df.to_csv(index=False, lineterminator="\n")
+        return spreadsheet_safe(df).to_csv(index=False, lineterminator="\n")
     if fmt == "json":
         return df.to_json(orient="records", force_ascii=False, indent=2) + "\n"
     raise QueryError(f"unknown format '{fmt}' (use {', '.join(FORMATS)})")

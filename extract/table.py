@@ -13,6 +13,7 @@ import csv
 import json
 import math
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import fields
 from pathlib import Path
@@ -27,6 +28,10 @@ _CLAIM_FIELDS = [f.name for f in fields(Claim)]  # the contract order
 CLAIM_COLUMNS = ["paper_id", *_CLAIM_FIELDS]
 PAPER_COLUMNS = ["paper_id", "title", "sources", "n_claims", "status", "error"]
 SUFFIXES = (".csv", ".jsonl", ".parquet")
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_HARMLESS = re.compile(r"[=<>~]{1,2}")  # a qualifier: a spreadsheet cannot run it
+_NUMBER = re.compile(r"[+-]?(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?")
 ROW_GROUP_ROWS = 20_000  # rows per Parquet row group (chunks are buffered up to this)
 _DTYPES = {
     "paper_id": "string",
@@ -114,7 +119,7 @@ class TableWriter:
     def write(self, df: pd.DataFrame) -> None:
         df = df[self.columns]
         if self.format == "csv":
-            df.to_csv(
+            spreadsheet_safe(df).to_csv(
                 self._handle,
                 header=not self._wrote_header,
                 index=False,
@@ -195,6 +200,42 @@ class TableWriter:
             self.close()
         else:
             self.abort()
+
+
+def neutralise(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula, prefixed with ``'`` (OWASP); a
+    number as written ("-0.5", "+3.2%"), a qualifier ("=", ">=") and every non-text value
+    are left as they are."""
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_STARTS)
+        and not (_NUMBER.fullmatch(value) or _HARMLESS.fullmatch(value))
+    ):
+        return "'" + value
+    return value
+
+
+def restore(value: object) -> object:
+    """The cell ``neutralise`` was given: reading our own CSV back gives the text as written."""
+    if isinstance(value, str) and value.startswith("'") and value[1:2] and value[1] in "=+-@\t\r":
+        return value[1:]
+    return value
+
+
+def _map_text(df: pd.DataFrame, change) -> pd.DataFrame:
+    text = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
+    return df.assign(**{c: df[c].map(change) for c in text}) if text else df
+
+
+def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text column neutralised, for CSV output only (JSONL and Parquet keep
+    the values raw: no spreadsheet opens them)."""
+    return _map_text(df, neutralise)
+
+
+def restored(df: pd.DataFrame) -> pd.DataFrame:
+    """A CSV table we wrote, with every neutralised cell as it was written."""
+    return _map_text(df, restore)
 
 
 def _plain(record: dict[str, Any]) -> dict[str, Any]:

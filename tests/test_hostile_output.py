@@ -6,13 +6,18 @@ Each escape that ``DataFrame.eval`` allowed (issue 16) must be refused with a on
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 
 import pandas as pd
 import pytest
 
 from extract.errors import QueryError
+from extract.leaderboard import read_table
 from extract.query import filter_where as filter_rows
+from extract.render import render
+from extract.table import write_table
 
 ESCAPES = [
     "value > 0 and @os.system('touch pwned') == 0",
@@ -51,3 +56,37 @@ def test_where_keeps_comparisons_and_treats_missing_as_no_match(frame):
     assert list(filter_rows(frame, "value >= 1 and name in ['H100', 'V100']")["name"]) == ["H100"]
     assert list(filter_rows(frame, "not value < 2")["name"]) == ["H100"]
     assert list(filter_rows(frame, "name == None")["value"].isna()) == [True]
+
+
+FORMULAS = ["=1+1", "=cmd|' /C calc'!A0", "@SUM(A1)", "+cmd|x", "-2+3+cmd|x", "\t=1"]
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_csv_cells_a_spreadsheet_would_run_are_neutralised(formula, tmp_path):
+    out = tmp_path / "t.csv"
+    write_table(pd.DataFrame({"paper_id": [formula], "title": ["ok"], "value": [-0.5]}), out)
+    cell = next(csv.reader(io.StringIO(out.read_text().split("\n", 1)[1])))[0]
+    assert cell == "'" + formula
+    assert render(pd.DataFrame({"x": [formula]}), "csv").splitlines()[1].lstrip('"').startswith("'")
+
+
+@pytest.mark.parametrize("number", ["-0.5", "+3.2%", "-1,000", "12"])
+def test_csv_cells_that_are_numbers_as_written_stay_as_they_are(number, tmp_path):
+    out = tmp_path / "t.csv"
+    write_table(pd.DataFrame({"text": [number], "value": [-0.5]}), out)
+    assert next(csv.reader(io.StringIO(out.read_text().split("\n", 1)[1])))[0] == number
+
+
+def test_our_csv_reads_back_as_written(tmp_path):
+    out = tmp_path / "t.csv"
+    frame = pd.DataFrame({"paper_id": ["=1+1", "a"], "title": ["@x", "+3.2 points"]})
+    write_table(frame, out)
+    assert read_table(out).to_dict("records") == frame.to_dict("records")
+
+
+def test_terminal_output_shows_control_characters_as_escapes():
+    title = "ok\x1b]0;pwned\x07 \x1b[31mred\x9b"
+    for fmt in ("table", "markdown"):
+        shown = render(pd.DataFrame({"title": [title], "bad\x1bcol": [1]}), fmt)
+        assert not any(ch in shown for ch in "\x1b\x07\x9b"), fmt
+        assert "\\x1b]0;pwned\\x07" in shown
