@@ -267,6 +267,8 @@ def load_directories(directories: Iterable[Path]) -> RuleSet:
 # ---------------------------------------------------------------- one file, one entry
 
 _ID_IN_TEXT = re.compile(r'"id"\s*:\s*"([^"\\]+)"')
+# Ids are shown in HTML, terminals and file names: letters, digits and _ . : - only.
+SAFE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
 
 
 def _read_rule_file(
@@ -284,14 +286,19 @@ def _read_rule_file(
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             found = _ID_IN_TEXT.search(line)  # name the entry even when its JSON is broken
-            rule_id = found.group(1) if found else "?"
+            rule_id = found.group(1) if found and SAFE_ID.fullmatch(found.group(1)) else "?"
             problems.append(f"{path}:{line_no} [{rule_id}]: invalid JSON: {exc.msg} (column {exc.colno})")
+            continue
+        except (RecursionError, ValueError) as exc:  # nested too deep; an integer too long
+            detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0]
+            problems.append(f"{path}:{line_no} [?]: invalid JSON: {detail}")
             continue
         if not isinstance(obj, dict):
             problems.append(f"{path}:{line_no} [?]: expected a JSON object, found {_json_type(obj)}")
             continue
         rule_id = obj.get("id")
-        where = f"{path}:{line_no} [{rule_id if isinstance(rule_id, str) and rule_id else '?'}]"
+        shown = rule_id if isinstance(rule_id, str) and SAFE_ID.fullmatch(rule_id) else "?"
+        where = f"{path}:{line_no} [{shown}]"
         entry_problems = _validate_entry(obj, where)
         if isinstance(rule_id, str) and rule_id in seen:
             first_path, first_line = seen[rule_id]
@@ -322,6 +329,8 @@ def _validate_entry(obj: dict[str, Any], where: str) -> list[str]:
         problems.append(f"{where}: missing required key 'id'")
     elif not isinstance(obj["id"], str) or not obj["id"].strip():
         problems.append(f"{where}: 'id' must be a non-empty string")
+    elif not SAFE_ID.fullmatch(obj["id"]):
+        problems.append(f"{where}: 'id' may hold only letters, digits and _ . : - (at most 200)")
     label = obj.get("label")
     if obj.get("disabled") is True and set(obj) <= {"id", "disabled", "label", "note"}:
         return problems

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 
 import pandas as pd
 import pytest
 
+from extract.cli import main
 from extract.errors import QueryError
 from extract.leaderboard import read_table
 from extract.query import filter_where as filter_rows
@@ -90,3 +92,35 @@ def test_terminal_output_shows_control_characters_as_escapes():
         shown = render(pd.DataFrame({"title": [title], "bad\x1bcol": [1]}), fmt)
         assert not any(ch in shown for ch in "\x1b\x07\x9b"), fmt
         assert "\\x1b]0;pwned\\x07" in shown
+
+
+def _rules_check(tmp_path, line: str, capsys) -> tuple[int, str]:
+    rules = tmp_path / "my_rules"
+    rules.mkdir()
+    (rules / "methods.jsonl").write_text(line + "\n", encoding="utf-8")
+    code = main(["rules", "check", str(rules)])
+    return code, capsys.readouterr().err
+
+
+def test_a_rule_id_that_is_html_is_refused_at_check_time(tmp_path, capsys):
+    entry = {"id": "<img src=x onerror=alert(1)>", "label": "METHOD", "pattern": "FooNet", "name": "FooNet"}
+    code, err = _rules_check(tmp_path, json.dumps(entry), capsys)
+    assert code == 2
+    assert "methods.jsonl:1 [?]: 'id' may hold only letters, digits" in err
+    assert "<img" not in err and "Traceback" not in err
+
+
+def test_a_rule_file_nested_thousands_deep_is_one_problem(tmp_path, capsys):
+    code, err = _rules_check(tmp_path, "[" * 100_000 + "]" * 100_000, capsys)
+    assert code == 2
+    assert "methods.jsonl:1 [?]: invalid JSON: nested too deeply" in err
+    assert "Traceback" not in err
+
+
+def test_explain_html_writes_no_raw_tag_from_the_text(tmp_path, capsys):
+    out = tmp_path / "explain.html"
+    text = "We propose <script>alert(1)</script> FooNet <b>x</b>, reaching 81.2% accuracy on ImageNet."
+    assert main(["explain", text, "--html", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "<script>" not in page and "<b>" not in page
+    assert "&lt;" in page and "script" in page
