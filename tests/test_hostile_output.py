@@ -10,9 +10,13 @@ import csv
 import io
 import json
 import os
+import re
+import time
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from extract.cli import main
 from extract.errors import QueryError
@@ -20,6 +24,8 @@ from extract.leaderboard import read_table
 from extract.query import filter_where as filter_rows
 from extract.render import render
 from extract.table import write_table
+
+from .conftest import FIXTURES
 
 ESCAPES = [
     "value > 0 and @os.system('touch pwned') == 0",
@@ -124,3 +130,69 @@ def test_explain_html_writes_no_raw_tag_from_the_text(tmp_path, capsys):
     page = out.read_text(encoding="utf-8")
     assert "<script>" not in page and "<b>" not in page
     assert "&lt;" in page and "script" in page
+
+
+def _shipped_regexes() -> list[str]:
+    found = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                (found.append(item) if key == "REGEX" and isinstance(item, str) else walk(item))
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for path in sorted((FIXTURES.parent / "rules").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.lstrip().startswith("//"):
+                walk(json.loads(line))
+    return sorted(set(found))
+
+
+ADVERSARIAL = [
+    "A" + "a1B" * 30_000 + "é",
+    "A" + "1" * 100_000 + "é",
+    "AB" * 50_000 + "é",
+    "A" + "a-" * 50_000,
+]
+
+
+SHIPPED = _shipped_regexes()
+
+
+@pytest.mark.parametrize("pattern", SHIPPED)
+def test_shipped_regexes_do_not_backtrack_on_a_long_token(pattern):
+    """A 100,000-character capitalised token ending in a non-ASCII letter took a quadratic
+    regex minutes; each shipped regex must take well under a second on it."""
+    compiled = re.compile(pattern)
+    started = time.perf_counter()
+    for token in ADVERSARIAL:
+        compiled.search(token)
+    assert time.perf_counter() - started < 2.0, pattern
+
+
+# The forms the three rewritten regexes had: the linear forms must match the same tokens.
+REWRITTEN = {
+    "dataset.context.named_dataset": (
+        r"^[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*$|^[A-Z][a-z]+[0-9]+[A-Za-z0-9]*$",
+        r"^[A-Z][a-z]*[A-Z0-9][A-Za-z0-9]*$|^[A-Z][a-z]+[0-9][A-Za-z0-9]*$",
+    ),
+    "dataset.context.evaluated_on": (
+        r"^[A-Z][A-Z0-9]{2,}[a-z0-9]*$|^[A-Z][a-z]+[A-Z][A-Za-z0-9]*$",
+        r"^[A-Z][A-Z0-9]{2,}(?:[a-z][a-z0-9]*)?$|^[A-Z][a-z]+[A-Z][A-Za-z0-9]*$",
+    ),
+    "method.shape.hyphen_coined": (
+        r"^([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*|[A-Z]{2,}[0-9]*)$",
+        r"^[A-Z][a-z0-9]*[A-Z][A-Za-z0-9]*$",
+    ),
+}
+
+
+@pytest.mark.parametrize("rule_id", sorted(REWRITTEN))
+@settings(max_examples=1000, deadline=None)
+@given(token=st.text(alphabet="AZaz09é.-_", max_size=12))
+def test_rewritten_regexes_match_what_the_backtracking_forms_matched(rule_id, token):
+    old, new = REWRITTEN[rule_id]
+    assert new in SHIPPED
+    assert bool(re.search(old, token)) == bool(re.search(new, token))
