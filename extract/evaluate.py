@@ -59,11 +59,15 @@ class Score:
 class Report:
     scores: dict[str, Score]
     dataset_links: Counter  # "right" / "wrong" among matched results with a gold dataset
+    # "right" / "wrong" among matched results whose gold record names the field at all
+    # (sets annotated by ANNOTATION.md's "What a result is" carry metric_text and system):
+    # right when the row's link and the gold name agree, both empty included.
+    metric_links: Counter = field(default_factory=Counter)
+    system_links: Counter = field(default_factory=Counter)
 
     @property
     def dataset_link_accuracy(self) -> float:
-        total = self.dataset_links["right"] + self.dataset_links["wrong"]
-        return self.dataset_links["right"] / total if total else 1.0
+        return link_accuracy(self.dataset_links)
 
     def table(self) -> str:
         lines = [f"{'field':<12}{'P':>7}{'R':>7}{'F1':>7}{'TP':>6}{'FP':>6}{'FN':>6}"]
@@ -71,12 +75,29 @@ class Report:
             lines.append(
                 f"{name:<12}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}{s.tp:>6}{s.fp:>6}{s.fn:>6}"
             )
-        total = self.dataset_links["right"] + self.dataset_links["wrong"]
-        lines.append(
-            f"dataset-link accuracy of matched results: "
-            f"{self.dataset_link_accuracy:.3f} ({self.dataset_links['right']}/{total})"
-        )
+        for name, links in (
+            ("dataset", self.dataset_links),
+            ("metric", self.metric_links),
+            ("system", self.system_links),
+        ):
+            if links or name == "dataset":
+                total = links["right"] + links["wrong"]
+                lines.append(
+                    f"{name}-link accuracy of matched results: "
+                    f"{link_accuracy(links):.3f} ({links['right']}/{total})"
+                )
         return "\n".join(lines)
+
+
+def link_accuracy(links: Counter) -> float:
+    total = links["right"] + links["wrong"]
+    return links["right"] / total if total else 1.0
+
+
+def _same_name(predicted: Iterable[object], gold: object) -> bool:
+    """Whether one of the row's names is the gold name, or the row has none and gold none."""
+    names = {name_key(p) for p in predicted if isinstance(p, str) and p}
+    return name_key(gold) in names if isinstance(gold, str) and gold else not names
 
 
 def _fold(name: str) -> str:
@@ -85,12 +106,12 @@ def _fold(name: str) -> str:
 
 
 def _canonical_keys() -> dict[str, str]:
-    """Every alias of a known dataset or method → its canonical name (from the rule files),
+    """Every alias of a known dataset, method or metric → its canonical name (from the rule files),
     so "WMT'14 English-German" and "WMT'14 En-De" compare equal, as a query would."""
     from extract.rules import cached_rules
 
     keys: dict[str, str] = {}
-    for rule in cached_rules(use_env=False).by_label("DATASET", "METHOD"):
+    for rule in cached_rules(use_env=False).by_label("DATASET", "METHOD", "METRIC"):
         if not rule.name:
             continue
         for surface in (rule.name, rule.pattern, *rule.aliases):
@@ -159,6 +180,8 @@ def _number_key(value: float) -> float:
 def evaluate(gold_records: list[dict], claims: pd.DataFrame) -> Report:
     scores = {name: Score() for name in FIELDS}
     links: Counter = Counter()
+    metric_links: Counter = Counter()
+    system_links: Counter = Counter()
     by_paper = {pid: df for pid, df in claims.groupby("paper_id")}
     empty = claims.iloc[0:0]
     for record in gold_records:
@@ -206,6 +229,11 @@ def evaluate(gold_records: list[dict], claims: pd.DataFrame) -> Report:
             if g.get("dataset"):
                 ok = isinstance(p.get("dataset"), str) and name_key(p["dataset"]) == name_key(g["dataset"])
                 links["right" if ok else "wrong"] += 1
+            if "metric_text" in g:
+                metric_links["right" if _same_name([p.get("metric")], g["metric_text"]) else "wrong"] += 1
+            if "system" in g:
+                systems = [p.get("method"), p.get("model")]
+                system_links["right" if _same_name(systems, g["system"]) else "wrong"] += 1
         # methods (all named methods) and proposed methods, datasets: names
         _score_names(
             record.get("proposed_methods", []) + record.get("other_methods", []),
@@ -216,7 +244,7 @@ def evaluate(gold_records: list[dict], claims: pd.DataFrame) -> Report:
         proposed = kinds["method"][kinds["method"]["proposed"].fillna(False).astype(bool)]
         _score_names(record.get("proposed_methods", []), proposed, scores["proposed"], pid)
         _score_names(record.get("datasets", []), kinds["dataset"], scores["dataset"], pid)
-    return Report(scores, links)
+    return Report(scores, links, metric_links, system_links)
 
 
 def _score_names(gold: list, predicted: pd.DataFrame, score: Score, pid: str) -> None:

@@ -6,9 +6,11 @@ shows every field's precision, recall and F1.
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
-from extract.evaluate import DEFAULT_SETS, run
+from extract.evaluate import DEFAULT_SETS, evaluate, run
+from extract.table import CLAIM_COLUMNS
 
 from .conftest import FIXTURES
 
@@ -37,3 +39,27 @@ def test_proposed_method_recall(report):
 
 def test_dataset_link_accuracy(report):
     assert report.dataset_link_accuracy >= 0.80, report.table()
+
+
+def test_metric_and_system_links_are_judged_against_the_gold_names():
+    """A row is right when its link names the gold metric / system (aliases folded), or
+    when both are empty; a link where gold has none, or the wrong name, is wrong."""
+    gold = [
+        {
+            "id": "p",
+            "quantities": [
+                {"number": 81.2, "unit": "percent", "metric_text": "top-1 acc.", "system": "FooNet"},
+                {"number": 3.0, "unit": "x", "metric_text": None, "system": None},
+                {"number": 9.5, "unit": "percent", "metric_text": "BLEU", "system": "BarNet"},
+            ],
+        }
+    ]
+    rows = [
+        {"value": 81.2, "unit_norm": "percent", "metric": "top-1 acc.", "method": "FooNet", "model": None},
+        {"value": 3.0, "unit_norm": "x", "metric": None, "method": None, "model": None},
+        {"value": 9.5, "unit_norm": "percent", "metric": "accuracy", "method": None, "model": "FooNet"},
+    ]
+    claims = pd.DataFrame([{"paper_id": "p", "kind": "result", **r} for r in rows], columns=CLAIM_COLUMNS)
+    report = evaluate(gold, claims)
+    assert (report.metric_links["right"], report.metric_links["wrong"]) == (2, 1)
+    assert (report.system_links["right"], report.system_links["wrong"]) == (2, 1)
