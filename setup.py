@@ -6,7 +6,7 @@ from setuptools import Extension, setup
 
 setup(
     ext_modules=cythonize(
-        [Extension("extract.kernels", ["extract/kernels.pyx"], extra_compile_args=["-O3"])],
+        [Extension("extract.text.kernels", ["extract/text/kernels.pyx"], extra_compile_args=["-O3"])],
         language_level=3,
     )
 )

@@ -24,8 +24,8 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    from extract.pipeline import build_nlp
-    from extract.rules import cached_rules, clear_cache, load_rules
+    from extract.pipeline.build import build_nlp
+    from extract.rules.ruleset import cached_rules, clear_cache, load_rules
 
     imported = time.perf_counter() - started
 

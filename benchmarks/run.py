@@ -32,7 +32,7 @@ CHUNKS = 10  # throughput is timed chunk by chunk (see ``throughput``)
 def synthesize(n: int, path: Path, seed: int = 0) -> Path:
     """``n`` varied abstracts as JSONL (streamed: the file may be a gigabyte)."""
     sys.path.insert(0, str(ROOT))
-    from extract.read import read_papers
+    from extract.io.read import read_papers
 
     papers, _, _ = read_papers([SEEDS])
     rng = random.Random(seed)
@@ -72,7 +72,7 @@ def throughput(texts: list[str], repeats: int) -> dict[str, float]:
     import spacy
 
     sys.path.insert(0, str(ROOT))
-    from extract.pipeline import build_nlp
+    from extract.pipeline.build import build_nlp
 
     size = -(-len(texts) // CHUNKS)
     chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
@@ -94,7 +94,7 @@ def stages(texts: list[str]) -> dict[str, float]:
     """Milliseconds per abstract of each stage, run stage by stage over all texts on a
     fresh pipeline (cold caches, as in ``throughput``): where the time goes."""
     sys.path.insert(0, str(ROOT))
-    from extract.pipeline import build_nlp
+    from extract.pipeline.build import build_nlp
 
     nlp = build_nlp(use_env=False)
     started = time.perf_counter()

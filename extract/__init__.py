@@ -11,21 +11,25 @@ then does not pay for pandas and pyarrow, which only the table, batch and query 
 from __future__ import annotations
 
 import importlib
-import sys
-import types
+from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
+try:
+    __version__ = version("ml-claims-extract")
+except PackageNotFoundError:  # a source tree on sys.path that was never installed
+    __version__ = "0+unknown"
+
 _WHERE = {
-    "Fields": "extract.read",
-    "Summary": "extract.batch",
-    "Tables": "extract.batch",
-    "build_nlp": "extract.pipeline",
-    "extract_table": "extract.batch",
-    "extract_text": "extract.batch",
-    "leaderboard": "extract.leaderboard",
-    "query": "extract.query",
-    "read_papers": "extract.read",
-    "run_batch": "extract.batch",
+    "Fields": "extract.io.read",
+    "Summary": "extract.table.batch",
+    "Tables": "extract.table.batch",
+    "build_nlp": "extract.pipeline.build",
+    "extract_table": "extract.table.batch",
+    "extract_text": "extract.table.batch",
+    "leaderboard": "extract.query.leaderboard",
+    "select": "extract.query.select",
+    "read_papers": "extract.io.read",
+    "run_batch": "extract.table.batch",
 }
 __all__ = [
     "Fields",
@@ -35,17 +39,17 @@ __all__ = [
     "extract_table",
     "extract_text",
     "leaderboard",
-    "query",
+    "select",
     "read_papers",
     "run_batch",
 ]
 
 if TYPE_CHECKING:
-    from extract.batch import Summary, Tables, extract_table, extract_text, run_batch
-    from extract.leaderboard import leaderboard
-    from extract.pipeline import build_nlp
-    from extract.query import query
-    from extract.read import Fields, read_papers
+    from extract.io.read import Fields, read_papers
+    from extract.pipeline.build import build_nlp
+    from extract.query.leaderboard import leaderboard
+    from extract.query.select import select
+    from extract.table.batch import Summary, Tables, extract_table, extract_text, run_batch
 
 
 def __getattr__(name: str):
@@ -56,15 +60,5 @@ def __getattr__(name: str):
     return value
 
 
-class _Package(types.ModuleType):
-    """Importing a submodule binds it on its package: ``import extract.query`` would make
-    ``extract.query`` the module. The functions ``query`` and ``leaderboard`` share their
-    module's name, so the binding keeps the function instead."""
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if isinstance(value, types.ModuleType) and _WHERE.get(name) == value.__name__:
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,6 +1,6 @@
 """One extracted claim: the row type of the claims table, declared once.
 
-Field order is the claims-table contract of DESIGN.md; ``extract.table`` derives its columns
+Field order is the claims-table contract of DESIGN.md; ``extract.table.frames`` derives its columns
 from this class, so the schema lives in exactly one place.
 """
 

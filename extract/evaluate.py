@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-GOLD_DIR = Path("fixtures") / "gold"  # run from the checkout
+GOLD_DIR = Path("fixtures") / "gold"  # the default of --gold: the checkout's gold sets
 DEFAULT_SETS = (
     ("seeds.jsonl", "seeds_sample.jsonl"),
     ("arxiv.jsonl", "arxiv_sample.jsonl"),
@@ -108,7 +108,7 @@ def _fold(name: str) -> str:
 def _canonical_keys() -> dict[str, str]:
     """Every alias of a known dataset, method or metric → its canonical name (from the rule files),
     so "WMT'14 English-German" and "WMT'14 En-De" compare equal, as a query would."""
-    from extract.rules import cached_rules
+    from extract.rules.ruleset import cached_rules
 
     keys: dict[str, str] = {}
     for rule in cached_rules(use_env=False).by_label("DATASET", "METHOD", "METRIC"):
@@ -280,7 +280,7 @@ def load_gold(pairs: Iterable[tuple[Path, Path]]) -> tuple[list[dict], list[dict
 
 
 def run(pairs: Iterable[tuple[Path, Path]] | None = None, nlp=None) -> Report:
-    from extract.batch import extract_table
+    from extract.table.batch import extract_table
 
     if pairs is None:
         pairs = [(GOLD_DIR / g, GOLD_DIR / a) for g, a in DEFAULT_SETS]
@@ -298,10 +298,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("files", nargs="*", help="GOLD.jsonl ABSTRACTS.jsonl pairs")
     parser.add_argument("--details", action="store_true", help="list misses and false alarms")
+    parser.add_argument(
+        "--gold", type=Path, default=GOLD_DIR, help="folder of the default gold sets (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
     if len(args.files) % 2:
         parser.error("give GOLD.jsonl ABSTRACTS.jsonl in pairs")
-    pairs = [(Path(g), Path(a)) for g, a in zip(args.files[::2], args.files[1::2])] or None
+    pairs = [(Path(g), Path(a)) for g, a in zip(args.files[::2], args.files[1::2])] or [
+        (args.gold / g, args.gold / a) for g, a in DEFAULT_SETS
+    ]
+    missing = [str(path) for pair in pairs for path in pair if not path.is_file()]
+    if missing:
+        parser.error(f"no such file: {missing[0]} (run from the checkout, or give --gold DIR or file pairs)")
     if args.details and any(g.name.startswith("sealed") for g, _ in pairs or ()):
         parser.error("the sealed holdout is scored in total only: --details would show its cases")
     report = run(pairs)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from extract.pipeline import build_nlp
+from extract.pipeline.build import build_nlp
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -27,6 +27,6 @@ def nlp():
 
 @pytest.fixture(scope="session")
 def seed_tables(nlp):
-    from extract.batch import extract_table
+    from extract.table.batch import extract_table
 
     return extract_table([SEEDS], nlp=nlp)

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from spacy.matcher import Matcher
 from spacy.tokens import Span
 
-from extract.anchors import AnchoredMatcher, intersect, merge_windows
+from extract.match.anchors import AnchoredMatcher, intersect, merge_windows
 
 PATTERNS = {
     "percent": [{"LIKE_NUM": True}, {"ORTH": {"IN": ["%", "percent"]}}],

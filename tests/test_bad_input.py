@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from extract.batch import FileSink, Summary, local_runner, output_paths, process
-from extract.read import expand_inputs, iter_records
-from extract.table import CLAIM_COLUMNS, TableWriter
+from extract.io.read import expand_inputs, iter_records
+from extract.table.batch import FileSink, Summary, local_runner, output_paths, process
+from extract.table.frames import CLAIM_COLUMNS, TableWriter
 
 GOOD = "We pre-train a 7B model on 64 A100 GPUs and reach 81.2% accuracy on ImageNet."
 
@@ -205,7 +205,7 @@ def test_unknown_file_type(nlp, tmp_path):
 
 
 def test_a_failing_pipeline_rejects_one_paper_and_goes_on(nlp, tmp_path, monkeypatch):
-    from extract.components.claims import ClaimMatcher
+    from extract.pipeline.claims import ClaimMatcher
 
     original = ClaimMatcher.__call__
 
@@ -286,7 +286,7 @@ def test_debug_shows_the_traceback(tmp_path):
 def test_an_unbuilt_checkout_says_how_to_build_it(tmp_path):
     """A source checkout run without building the compiled scan: one line, exit 2."""
     corpus = jsonl(tmp_path / "c.jsonl", [{"id": "1", "title": "A", "abstract": GOOD}])
-    blocked = "import sys; sys.modules['extract.kernels'] = None; from extract.cli import main; "
+    blocked = "import sys; sys.modules['extract.text.kernels'] = None; from extract.cli.main import main; "
     done = subprocess.run(
         [sys.executable, "-c", blocked + f"sys.exit(main(['batch', {str(corpus)!r}, '-o', 'x.csv']))"],
         capture_output=True,

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from extract.cli import main
+from extract.cli.main import main
 from extract.errors import InputError, QueryError
-from extract.explain import Explainer, explain_doc, highlight_spans, load_text, render_text
+from extract.show.explain import Explainer, explain_doc, highlight_spans, load_text, render_text
 
 ABSTRACT = (
     "We pre-train a 7B model on 64 A100 GPUs. It reaches 85.2% accuracy on MMLU, "
@@ -149,7 +149,7 @@ def test_cli_explain_a_paper_of_a_corpus(tmp_path, capsys):
 
 
 def test_cli_explain_a_paper_by_its_title_derived_id(tmp_path, capsys):
-    from extract.read import read_papers
+    from extract.io.read import read_papers
 
     path = corpus(tmp_path)
     paper_id = [p.paper_id for p in read_papers([path])[0] if p.title == "A paper without an id"][0]

@@ -4,7 +4,7 @@ import re
 
 import spacy
 
-from extract.flags import COMPARISONS, COMPUTED, RuleFlags
+from extract.match.flags import COMPARISONS, COMPUTED, RuleFlags
 
 KEYS = [
     ("LOWER", "IN", ("gpus", "tpus")),

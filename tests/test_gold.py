@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from extract.evaluate import DEFAULT_SETS, evaluate, run
-from extract.table import CLAIM_COLUMNS
+from extract.table.frames import CLAIM_COLUMNS
 
 from .conftest import FIXTURES
 

@@ -18,12 +18,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extract.cli import main
+from extract.cli.main import main
 from extract.errors import QueryError
-from extract.leaderboard import read_table
-from extract.query import filter_where as filter_rows
-from extract.render import render
-from extract.table import write_table
+from extract.query.select import filter_where as filter_rows
+from extract.show.render import render
+from extract.table.frames import read_table, write_table
 
 from .conftest import FIXTURES
 

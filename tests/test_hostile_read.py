@@ -25,10 +25,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import extract.read
-from extract.batch import Summary, batches
+import extract.io.read
 from extract.errors import InputError
-from extract.read import Deduplicator, Rejected, expand_inputs, read_file, read_papers
+from extract.io.read import Deduplicator, Rejected, expand_inputs, read_file, read_papers
+from extract.table.batch import Summary, batches
 
 from .test_bad_input import GOOD, jsonl, run
 
@@ -105,7 +105,7 @@ def test_a_140kb_csv_field_is_read(tmp_path):
 
 
 def test_a_csv_line_over_the_limit_costs_that_record_only(tmp_path, monkeypatch):
-    monkeypatch.setattr(extract.read, "MAX_RECORD_SIZE", 100_000)
+    monkeypatch.setattr(extract.io.read, "MAX_RECORD_SIZE", 100_000)
     after = [f"d{i},D {i},Abstract." for i in range(7)]
     path = csv_lines(tmp_path / "c.csv", [*rows(2), f"big,Big,{'x' * 140_000}", *after])
     papers, rejects, _ = read_all(path)
@@ -116,7 +116,7 @@ def test_a_csv_line_over_the_limit_costs_that_record_only(tmp_path, monkeypatch)
 
 
 def test_a_quoted_field_running_on_over_the_limit_costs_that_record_only(tmp_path, monkeypatch):
-    monkeypatch.setattr(extract.read, "MAX_RECORD_SIZE", 100_000)
+    monkeypatch.setattr(extract.io.read, "MAX_RECORD_SIZE", 100_000)
     unclosed = f'huge,Huge,"{"Unclosed and long. " * 1000}'
     after = [f"d{i},D {i},{'y' * 30_000}" for i in range(5)]
     path = csv_lines(tmp_path / "c.csv", [*rows(2), unclosed, *after])
@@ -245,7 +245,7 @@ def test_json_nested_thousands_deep_in_a_json_array_is_one_rejected_element(tmp_
 
 
 def test_a_gigantic_line_is_rejected_without_being_held_in_memory(tmp_path, monkeypatch):
-    monkeypatch.setattr(extract.read, "MAX_RECORD_SIZE", 1_000_000)
+    monkeypatch.setattr(extract.io.read, "MAX_RECORD_SIZE", 1_000_000)
     path = tmp_path / "c.jsonl.gz"
     with gzip.open(path, "wb", compresslevel=1) as handle:
         handle.write(json.dumps({"id": "a", "title": "A", "abstract": "X."}).encode() + b"\n")
@@ -281,7 +281,7 @@ def test_millions_of_blank_lines_are_skipped_fast(tmp_path):
 _PROBE = """
 import json, sys
 from extract.errors import InputError
-from extract.read import expand_inputs, iter_records
+from extract.io.read import expand_inputs, iter_records
 try:
     open(sys.argv[1]).close()
     sys.exit("permissions are not enforced for this process")

@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from extract.batch import extract_table, run_batch
-from extract.cli import main
-from extract.table import TableWriter
+from extract.cli.main import main
+from extract.table.batch import extract_table, run_batch
+from extract.table.frames import TableWriter
 
 from .test_bad_input import GOOD, cli, jsonl
 
@@ -46,7 +46,7 @@ def no_temporary_files(directory: Path) -> bool:
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_slow_paper_is_rejected_after_the_record_timeout(nlp, tmp_path, monkeypatch, jobs):
-    from extract.components.claims import ClaimMatcher
+    from extract.pipeline.claims import ClaimMatcher
 
     original = ClaimMatcher.__call__
 
@@ -71,13 +71,14 @@ def test_a_catastrophic_user_regex_is_cut_off_by_the_record_timeout(tmp_path, mo
     """A user rule whose REGEX backtracks exponentially on one word. ``rules check`` may
     refuse such patterns (issue 16, item 4), so the rule file carries a stand-in that the
     flag compiler swaps for the catastrophic pattern: the limit must hold either way."""
-    import extract.flags
+    import extract.match.flags
 
     stand_in, catastrophic = "^STANDIN$", r"(a+)+$"
     real_compile = re.compile
-    monkeypatch.setattr(
-        extract.flags.re, "compile", lambda p, *a: real_compile(catastrophic if p == stand_in else p, *a)
-    )
+    def compile_(p, *a):
+        return real_compile(catastrophic if p == stand_in else p, *a)
+
+    monkeypatch.setattr(extract.match.flags.re, "compile", compile_)
     rules = tmp_path / "rules"
     rules.mkdir()
     rule = {"id": "method.user.slow", "label": "METHOD", "pattern": [{"TEXT": {"REGEX": stand_in}}]}
@@ -252,7 +253,7 @@ def dask_client():
 
 
 def test_dask_into_an_earlier_runs_directory_replaces_its_partitions(tmp_path, dask_client):
-    from extract.distributed import run_dask
+    from extract.table.distributed import run_dask
 
     path = corpus(tmp_path, {"abstract": GOOD})
     out = tmp_path / "claims"
@@ -286,7 +287,7 @@ def test_an_unreachable_dask_scheduler_is_one_line(tmp_path, capsys):
 
 
 def test_too_many_jobs_are_capped_with_a_warning():
-    from extract.batch import max_jobs, resolve_jobs
+    from extract.table.batch import max_jobs, resolve_jobs
 
     warnings: list[str] = []
     assert resolve_jobs(100_000, warnings) == max_jobs() >= 64
@@ -305,7 +306,7 @@ def test_exit_codes_0_success_1_strict_2_expected_error(tmp_path):
 def test_an_internal_error_is_exit_3_and_one_line(tmp_path):
     path = corpus(tmp_path, {"abstract": GOOD})
     code = (
-        "import sys, extract.batch as b; from extract.cli import main\n"
+        "import sys, extract.table.batch as b; from extract.cli.main import main\n"
         "def bug(*a, **k): raise RuntimeError('a bug\\nsecond line')\n"
         "b.process = bug\n"
         f"sys.exit(main(['batch', {str(path)!r}, '-o', {str(tmp_path / 'c.csv')!r}, '-q']))\n"

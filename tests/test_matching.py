@@ -2,8 +2,8 @@
 
 import spacy
 
-from extract.matching import CompiledRules
-from extract.rules import Rule
+from extract.match.matcher import CompiledRules
+from extract.rules.ruleset import Rule
 
 
 def _rule(rule_id, pattern, *aliases, ignore_case=False):

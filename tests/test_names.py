@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extract import names
-from extract.abbreviations import find_abbreviations
-from extract.compiled import WordFinder
-from extract.names import coined_names, looks_coined, occurrences, title_name
-from extract.read import read_papers
+from extract.io.read import read_papers
+from extract.match import names
+from extract.match.names import coined_names, looks_coined, occurrences, title_name
+from extract.text.abbreviations import find_abbreviations
+from extract.text.compiled import WordFinder
 
 from .conftest import SEEDS
 

@@ -9,7 +9,7 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extract.read import clean_text, read_papers
+from extract.io.read import clean_text, read_papers
 
 from .conftest import SEEDS
 

@@ -12,10 +12,10 @@ import pytest
 
 import extract
 from extract.errors import QueryError
-from extract.leaderboard import LEADERBOARD_COLUMNS, derive, leaderboard, write_leaderboard
-from extract.query import query, view
-from extract.render import markdown, number, render, table
-from extract.table import claims_frame
+from extract.query.leaderboard import LEADERBOARD_COLUMNS, derive, leaderboard, write_leaderboard
+from extract.query.select import select, view
+from extract.show.render import markdown, number, render, table
+from extract.table.frames import claims_frame
 
 
 def claims(*rows: dict) -> pd.DataFrame:
@@ -52,36 +52,36 @@ def scores() -> pd.DataFrame:
 
 
 def test_kind_filter_keeps_only_that_kind(scores):
-    found = query(scores, kind="hardware")
+    found = select(scores, kind="hardware")
     assert set(found["kind"]) == {"hardware"}
     assert list(found["name"]) == ["A100", "A100", "GPU", "H100"]
 
 
 @pytest.mark.parametrize("typed", ["GSM8K", "gsm8k", "GSM8k", " gsm8K "])
 def test_dataset_matches_case_insensitively(scores, typed):
-    found = query(scores, dataset=typed, kind="result")
+    found = select(scores, dataset=typed, kind="result")
     assert list(found["value_norm"]) == [61.0, 74.5, 70.1]
 
 
 def test_dataset_filter_finds_mentions_of_the_dataset_too(scores):
-    found = query(scores, dataset="gsm8k")
+    found = select(scores, dataset="gsm8k")
     assert list(found["kind"]) == ["result", "result", "result", "dataset"]
 
 
 def test_dataset_aliases_from_the_rules_match_both_ways(scores):
     """The rules list 'SST2' and 'Stanford Sentiment Treebank' as aliases of SST-2."""
     for typed in ("SST-2", "sst-2", "Stanford Sentiment Treebank"):
-        assert list(query(scores, dataset=typed)["value_norm"]) == [91.2], typed
+        assert list(select(scores, dataset=typed)["value_norm"]) == [91.2], typed
 
 
 def test_metric_alias_matches_the_canonical_name(scores):
-    by_alias = query(scores, metric="ppl")
-    by_name = query(scores, metric="Perplexity")
+    by_alias = select(scores, metric="ppl")
+    by_name = select(scores, metric="Perplexity")
     assert list(by_alias["value_norm"]) == list(by_name["value_norm"]) == [12.3, 9.8, 15.0]
 
 
 def test_method_filter_and_method_mentions(scores):
-    found = query(scores, method="galore")
+    found = select(scores, method="galore")
     assert list(zip(found["kind"], found["value_norm"].fillna(-1))) == [
         ("result", 74.5),
         ("result", 12.3),
@@ -90,15 +90,15 @@ def test_method_filter_and_method_mentions(scores):
 
 
 def test_where_filter_treats_missing_as_no_match(scores):
-    found = query(scores, kind="hardware", where="count >= 64")
+    found = select(scores, kind="hardware", where="count >= 64")
     assert list(found["name"]) == ["A100", "H100"]
-    assert list(query(scores, where="name in ['H100', 'V100']")["name"]) == ["H100"]
-    assert list(query(scores, kind="hardware", where="not count < 64")["name"]) == ["A100", "H100"]
-    assert list(query(scores, kind="hardware", where="count == None")["name"]) == ["GPU"]
+    assert list(select(scores, where="name in ['H100', 'V100']")["name"]) == ["H100"]
+    assert list(select(scores, kind="hardware", where="not count < 64")["name"]) == ["A100", "H100"]
+    assert list(select(scores, kind="hardware", where="count == None")["name"]) == ["GPU"]
 
 
 def test_filters_combine(scores):
-    found = query(scores, dataset="gsm8k", metric="acc", where="value_norm > 65")
+    found = select(scores, dataset="gsm8k", metric="acc", where="value_norm > 65")
     assert sorted(found["value_norm"]) == [70.1, 74.5]
 
 
@@ -106,14 +106,14 @@ def test_filters_combine(scores):
 
 
 def test_higher_is_better_ranks_descending(scores):
-    found = query(scores, metric="accuracy", dataset="gsm8k", sort="value")
+    found = select(scores, metric="accuracy", dataset="gsm8k", sort="value")
     assert list(found["value_norm"]) == [74.5, 70.1, 61.0]
 
 
 def test_lower_is_better_ranks_ascending(scores):
-    found = query(scores, metric="perplexity", sort="value")
+    found = select(scores, metric="perplexity", sort="value")
     assert list(found["value_norm"]) == [9.8, 12.3, 15.0]
-    assert list(query(scores, metric="perplexity", sort="value", reverse=True)["value_norm"]) == [
+    assert list(select(scores, metric="perplexity", sort="value", reverse=True)["value_norm"]) == [
         15.0,
         12.3,
         9.8,
@@ -121,26 +121,26 @@ def test_lower_is_better_ranks_ascending(scores):
 
 
 def test_top_keeps_the_best_n(scores):
-    assert list(query(scores, metric="perplexity", sort="value", top=1)["method"]) == ["LoRA"]
+    assert list(select(scores, metric="perplexity", sort="value", top=1)["method"]) == ["LoRA"]
 
 
 def test_rows_without_a_known_metric_follow_the_known_direction():
     df = claims(result(3.0, metric="WER"), result(2.0), result(5.0, metric="word error rate"))
-    assert list(query(df, sort="value")["value_norm"]) == [2.0, 3.0, 5.0]
+    assert list(select(df, sort="value")["value_norm"]) == [2.0, 3.0, 5.0]
     unknown = claims(result(3.0), result(5.0), result(4.0))
-    assert list(query(unknown, sort="value")["value_norm"]) == [5.0, 4.0, 3.0]
+    assert list(select(unknown, sort="value")["value_norm"]) == [5.0, 4.0, 3.0]
 
 
 def test_metrics_of_opposite_directions_are_not_ranked_together():
     df = claims(result(60.0, metric="accuracy"), result(10.0, metric="PPL"), result(2.0, metric="WER"))
     with pytest.raises(QueryError, match=r"higher is better \(accuracy\).*lower is better \(PPL, WER\)"):
-        query(df, sort="value")
+        select(df, sort="value")
 
 
 def test_sort_by_other_columns(scores):
-    by_count = query(scores, kind="hardware", sort="count")
+    by_count = select(scores, kind="hardware", sort="count")
     assert list(by_count["count"].fillna(-1)) == [512, 64, 8, -1]
-    by_name = query(scores, kind="result", dataset="gsm8k", sort="model")
+    by_name = select(scores, kind="result", dataset="gsm8k", sort="model")
     assert list(by_name["model"]) == ["LLaMA", "llama", "Mistral"]
 
 
@@ -152,34 +152,34 @@ def test_mixed_units_are_refused_with_the_units_named():
         result(12.0, metric="speedup"), result(3.0, "x", metric="speedup"), result(7.0, metric="speedup")
     )
     with pytest.raises(QueryError) as caught:
-        query(df, sort="value")
+        select(df, sort="value")
     message = str(caught.value)
     assert "different units: percent (2), x (1)" in message
     assert "--where \"unit_norm == 'percent'\"" in message
     assert "\n" not in message
-    assert list(query(df, where="unit_norm == 'percent'", sort="value")["value_norm"]) == [12.0, 7.0]
+    assert list(select(df, where="unit_norm == 'percent'", sort="value")["value_norm"]) == [12.0, 7.0]
 
 
 def test_best_per_refuses_mixed_units_too():
     df = claims(result(12.0, method="A"), result(3.0, "x", method="B"))
     with pytest.raises(QueryError, match="different units"):
-        query(df, best_per="method")
+        select(df, best_per="method")
 
 
 def test_unranked_filters_do_not_need_one_unit(scores):
-    assert len(query(scores, kind="result")) == 7
+    assert len(select(scores, kind="result")) == 7
 
 
 # --- best-per and counts ----------------------------------------------------------------
 
 
 def test_best_per_method_keeps_each_methods_best_result(scores):
-    found = query(scores, dataset="gsm8k", metric="accuracy", best_per="method")
+    found = select(scores, dataset="gsm8k", metric="accuracy", best_per="method")
     assert list(zip(found["method"], found["value_norm"])) == [("GaLore", 74.5), ("LoRA", 70.1)]
 
 
 def test_best_per_respects_lower_is_better(scores):
-    found = query(scores, metric="perplexity", best_per="method")
+    found = select(scores, metric="perplexity", best_per="method")
     assert list(zip(found["method"], found["value_norm"])) == [
         ("LoRA", 9.8),
         ("GaLore", 12.3),
@@ -189,23 +189,23 @@ def test_best_per_respects_lower_is_better(scores):
 
 def test_best_per_model_compares_names_canonically(scores):
     """'LLaMA' and 'llama' are one model: its best is kept once."""
-    found = query(scores, dataset="gsm8k", best_per="model")
+    found = select(scores, dataset="gsm8k", best_per="model")
     assert list(zip(found["model"], found["value_norm"])) == [("llama", 74.5), ("Mistral", 70.1)]
 
 
 def test_best_per_paper(scores):
-    found = query(scores, metric="accuracy", dataset="gsm8k", best_per="paper")
+    found = select(scores, metric="accuracy", dataset="gsm8k", best_per="paper")
     assert dict(zip(found["paper_id"], found["value_norm"])) == {"a": 74.5, "b": 70.1}
 
 
 def test_group_counts_count_distinct_papers_and_rows(scores):
-    found = query(scores, kind="hardware", group_by="name", count=True)
+    found = select(scores, kind="hardware", group_by="name", count=True)
     assert found.to_dict("records") == [
         {"name": "A100", "n_papers": 2, "n_rows": 2},
         {"name": "GPU", "n_papers": 1, "n_rows": 1},
         {"name": "H100", "n_papers": 1, "n_rows": 1},
     ]
-    total = query(scores, kind="result", count=True)
+    total = select(scores, kind="result", count=True)
     assert total.to_dict("records") == [{"n_papers": 3, "n_rows": 7}]
 
 
@@ -279,9 +279,9 @@ def test_leaderboard_titles_come_from_the_papers_table_beside_the_claims(tmp_pat
 
 def test_queries_over_the_leaderboard_use_its_columns(tmp_path, paper_claims):
     write_leaderboard(_csv(tmp_path, paper_claims), tmp_path / "board.csv")
-    found = query(tmp_path / "board.csv", where="model_size_params >= 7e9 and n_devices <= 64")
+    found = select(tmp_path / "board.csv", where="model_size_params >= 7e9 and n_devices <= 64")
     assert list(found["value"]) == [81.0, 2.1, 5.0]
-    assert list(query(tmp_path / "board.csv", metric="FID", sort="value")["model"]) == ["Other"]
+    assert list(select(tmp_path / "board.csv", metric="FID", sort="value")["model"]) == ["Other"]
 
 
 def test_a_leaderboard_made_elsewhere_is_mapped_by_name(tmp_path):
@@ -295,7 +295,7 @@ def test_a_leaderboard_made_elsewhere_is_mapped_by_name(tmp_path):
     board = leaderboard(path)
     assert list(board.columns) == LEADERBOARD_COLUMNS + ["notes"]
     assert list(board["higher_is_better"]) == [True, True, False]
-    found = query(path, dataset="GSM8k", sort="value")
+    found = select(path, dataset="GSM8k", sort="value")
     assert list(found["model"]) == ["M2", "M1"]
 
 
@@ -303,19 +303,19 @@ def test_a_leaderboard_missing_columns_is_named(tmp_path):
     path = tmp_path / "theirs.csv"
     path.write_text("paper,dataset,score\np1,GSM8K,55\n")
     with pytest.raises(QueryError, match=r"theirs.csv: missing column 'metric' for a leaderboard"):
-        query(path)
+        select(path)
 
 
 def test_a_claims_table_missing_contract_columns_is_named(scores):
     with pytest.raises(QueryError, match=r"missing columns 'unit_norm', 'metric' for a claims table"):
-        query(scores.drop(columns=["unit_norm", "metric"]))
+        select(scores.drop(columns=["unit_norm", "metric"]))
 
 
 def test_non_numeric_values_are_a_clear_error(tmp_path):
     path = tmp_path / "theirs.csv"
     path.write_text("paper_id,dataset,metric,value\np1,GSM8K,accuracy,55\np2,GSM8K,accuracy,n/a%\n")
     with pytest.raises(QueryError, match=r"column 'value' needs numbers, found 'n/a%' \(data row 2\)"):
-        query(path)
+        select(path)
 
 
 # --- bad input through the API ----------------------------------------------------------
@@ -323,17 +323,17 @@ def test_non_numeric_values_are_a_clear_error(tmp_path):
 
 def test_unknown_metric_is_an_error_with_a_suggestion(scores):
     with pytest.raises(QueryError, match=r"unknown metric 'acuracy'.*did you mean 'accuracy'"):
-        query(scores, metric="acuracy")
+        select(scores, metric="acuracy")
 
 
 def test_a_metric_only_the_data_knows_is_fine():
     df = claims(result(1.0, metric="house score"), result(2.0, metric="other"))
-    assert list(query(df, metric="House Score")["value_norm"]) == [1.0]
+    assert list(select(df, metric="House Score")["value_norm"]) == [1.0]
 
 
 def test_empty_result_is_an_error_naming_the_filters(scores):
     with pytest.raises(QueryError, match=r"no rows match --dataset 'MNIST' --where 'value_norm > 1'"):
-        query(scores, dataset="MNIST", where="value_norm > 1")
+        select(scores, dataset="MNIST", where="value_norm > 1")
 
 
 @pytest.mark.parametrize(
@@ -354,7 +354,7 @@ def test_empty_result_is_an_error_naming_the_filters(scores):
 )
 def test_bad_options_are_one_line_errors(scores, options, message):
     with pytest.raises(QueryError) as caught:
-        query(scores, **options)
+        select(scores, **options)
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
 
@@ -388,13 +388,13 @@ def test_markdown_escapes_pipes_and_right_aligns_numbers():
 
 
 def test_csv_and_json_keep_exact_values(scores):
-    found = query(scores, metric="perplexity", sort="value")
+    found = select(scores, metric="perplexity", sort="value")
     assert pd.read_csv(io.StringIO(render(found, "csv")))["value_norm"].tolist() == [9.8, 12.3, 15.0]
     assert pd.read_json(io.StringIO(render(found, "json")))["method"].tolist() == ["LoRA", "GaLore", "Adam"]
 
 
 def test_view_shows_useful_columns_only(scores):
-    shown = view(query(scores, kind="hardware"))
+    shown = view(select(scores, kind="hardware"))
     assert list(shown.columns) == ["paper_id", "kind", "text", "name", "count"]
     assert list(view(scores, ["name", "count"]).columns) == ["name", "count"]
 
@@ -403,7 +403,7 @@ def test_view_shows_useful_columns_only(scores):
 
 
 def test_seed_gpu_models_with_paper_counts(seed_tables):
-    found = query(seed_tables.claims, kind="hardware", group_by="name", count=True)
+    found = select(seed_tables.claims, kind="hardware", group_by="name", count=True)
     hardware = seed_tables.claims[seed_tables.claims["kind"] == "hardware"]
     expected = hardware.groupby("name")["paper_id"].nunique()
     assert dict(zip(found["name"], found["n_papers"])) == expected.to_dict()
@@ -412,7 +412,7 @@ def test_seed_gpu_models_with_paper_counts(seed_tables):
 
 
 def test_seed_gsm8k_ranking(seed_tables):
-    found = query(seed_tables.claims, dataset="gsm8k", where="unit_norm == 'percent'", sort="value")
+    found = select(seed_tables.claims, dataset="gsm8k", where="unit_norm == 'percent'", sort="value")
     assert set(found["dataset"]) == {"GSM8K"} and set(found["kind"]) == {"result"}
     assert list(found["value_norm"]) == sorted(found["value_norm"], reverse=True)
     claims_ = seed_tables.claims

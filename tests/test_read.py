@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from extract.errors import InputError
-from extract.read import Fields, Rejected, expand_inputs, read_file, read_papers, title_key
+from extract.io.read import Fields, Rejected, expand_inputs, read_file, read_papers, title_key
 
 from .conftest import SEEDS
 

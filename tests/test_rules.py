@@ -11,12 +11,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import extract.rules as rules_module
-from extract.cli import main
+import extract.rules.ruleset as rules_module
+from extract.cli.main import main
+from extract.cli.rules import FAILED, PASSED, SKIPPED, summary_line, test_examples
 from extract.errors import RuleError
-from extract.matching import CompiledRules
-from extract.pipeline import build_nlp
-from extract.rules import (
+from extract.match.matcher import CompiledRules
+from extract.pipeline.build import build_nlp
+from extract.rules.ruleset import (
     RULES_ENV,
     builtin_rules_dir,
     cached_rules,
@@ -25,7 +26,6 @@ from extract.rules import (
     load_rules,
     rule_directories,
 )
-from extract.ruletools import FAILED, PASSED, SKIPPED, summary_line, test_examples
 from extract.units import check_definitions
 
 from .conftest import FIXTURES, ROOT

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from extract.cli import main
-from extract.explain import Explainer, render_text
-from extract.rules import RULES_ENV
+from extract.cli.main import main
+from extract.rules.ruleset import RULES_ENV
+from extract.show.explain import Explainer, render_text
 
 from .conftest import ROOT
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from spacy.tokens import Doc, DocBin
 
-from extract.batch import run_batch
+from extract.table.batch import run_batch
 
 from .conftest import FIXTURES, SEEDS
 
@@ -44,7 +44,7 @@ def test_jobs_2_writes_the_same_rows_as_jobs_1(local, tmp_path):
 def test_dask_local_cluster_writes_the_same_rows(local, tmp_path):
     from dask import distributed
 
-    from extract.distributed import run_dask
+    from extract.table.distributed import run_dask
 
     summary_1, out_1 = local
     with (

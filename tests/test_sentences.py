@@ -5,7 +5,7 @@ import json
 import pytest
 import spacy
 
-from extract.components.sentences import SentenceSplitter
+from extract.pipeline.sentences import SentenceSplitter
 
 from .conftest import FIXTURES
 

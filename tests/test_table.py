@@ -9,9 +9,8 @@ import pandas as pd
 import pytest
 
 from extract.claim import Claim
-from extract.leaderboard import read_table
-from extract.read import read_papers
-from extract.table import CLAIM_COLUMNS, PAPER_COLUMNS, write_table
+from extract.io.read import read_papers
+from extract.table.frames import CLAIM_COLUMNS, PAPER_COLUMNS, read_table, write_table
 
 from .conftest import SEEDS
 
@@ -97,7 +96,7 @@ def test_parquet_chunks_are_buffered_into_few_row_groups(tmp_path, monkeypatch):
     memory grow with the corpus."""
     import pyarrow.parquet as pq
 
-    from extract import table
+    from extract.table import frames as table
 
     monkeypatch.setattr(table, "ROW_GROUP_ROWS", 10)
     rows = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extract.rules import builtin_rules_dir
+from extract.rules.ruleset import builtin_rules_dir
 from extract.units import UnitNormalizer, parse_number, scale_of
 
 

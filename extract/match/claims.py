@@ -1,0 +1,93 @@
+"""Model-size, hardware and result patterns → ``doc.spans["claims"]`` and the qualifiers near
+them → ``doc.spans["qualifiers"]`` (the ``ml_claims`` component runs this)."""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from extract.match.anchors import inside, merge_windows
+from extract.match.matcher import CompiledRules, resolve_overlaps
+from extract.rules.ruleset import CLAIM_LABELS, Rule, RuleSet
+
+# A claim lying wholly inside one of these names is part of the name ("CIFAR-10"); a model
+# size may lie inside a method name ("Mistral-7B").
+NAME_LABELS = {"DATASET", "METHOD", "DEVICE"}
+SIZE_NAME_LABELS = {"DATASET", "DEVICE"}
+
+
+class ClaimFinder:
+    """Finds claim spans; numbers that are part of a name ("CIFAR-10") never make claims."""
+
+    def __init__(self, nlp: Language, ruleset: RuleSet) -> None:
+        # claims and qualifiers in one matcher: one pass of array tests per doc, not two
+        rules = ruleset.by_label(*CLAIM_LABELS, "QUALIFIER")
+        self.rules = CompiledRules(nlp.vocab, nlp.make_doc, rules, ruleset.macros())
+
+    def __call__(self, doc: Doc) -> Doc:
+        found = self.rules.find(doc)
+        qualifiers = [m for m in found if m[0].label == "QUALIFIER"]
+        matches = [m for m in found if m[0].label != "QUALIFIER" and not _inside_name(doc, *m)]
+        rejects = [m for m in matches if m[0].get("reject", False)]
+        claims = [m for m in matches if not m[0].get("reject", False) and not _rejected(m, rejects)]
+        resolved = resolve_overlaps(claims)
+        taken = {i for _, start, end in resolved for i in range(start, end)}
+        doc.spans["claims"] = [
+            Span(doc, _coordinated_start(doc, start, taken), end, label=rule.label, span_id=rule.id)
+            for rule, start, end in resolved
+        ]
+        before_claims = merge_windows(
+            [(max(0, s.start - QUALIFIER_REACH), s.end) for s in doc.spans["claims"]]
+        )
+        near_claims = [m for m in qualifiers if inside(m[1], m[2], before_claims)]
+        doc.spans["qualifiers"] = [
+            Span(doc, start, end, label=rule.get("qualifier"), span_id=rule.id)
+            for rule, start, end in resolve_overlaps(near_claims)
+        ]
+        return doc
+
+
+# Qualifiers ("up to", "over", "average") stand just before the quantity they qualify.
+QUALIFIER_REACH = 4
+
+
+def _rejected(match: tuple[Rule, int, int], rejects: list[tuple[Rule, int, int]]) -> bool:
+    """A reject rule vetoes overlapping claims of its own label that are not longer than it."""
+    rule, start, end = match
+    return any(
+        r.label == rule.label and s < end and start < e and end - start <= e - s for r, s, e in rejects
+    )
+
+
+_YEAR = re.compile(r"^(19|20)\d\d$")
+_COORDINATORS = {"and", "or", "to", ",", "-", "–", "/"}
+_APPROX = {"~", "≈", "∼", "\\sim$", "$\\sim$", "about", "around", "approximately"}
+
+
+def _coordinated_start(doc: Doc, start: int, taken: set[int]) -> int:
+    """Pull coordinated bare numbers into a quantity: '~68 and ~30 GPU hours', '5, 10 and 20%'.
+
+    The normalizer gives such numbers the unit of the quantity they are coordinated with.
+    """
+    i = start
+    while True:
+        k = i - 1
+        while k >= 0 and doc[k].text in _APPROX:
+            k -= 1
+        links = 0
+        while k >= 0 and doc[k].lower_ in _COORDINATORS and links < 2:
+            k, links = k - 1, links + 1
+        if not links or k < 0 or k in taken or not doc[k].like_num:
+            return i
+        if doc[k].ent_type_ in NAME_LABELS or _YEAR.match(doc[k].text):
+            return i
+        i = k
+
+
+def _inside_name(doc: Doc, rule: Rule, start: int, end: int) -> bool:
+    if rule.label == "HARDWARE":
+        return False
+    names = SIZE_NAME_LABELS if rule.label == "MODEL_SIZE" else NAME_LABELS
+    return all(token.ent_type_ in names for token in doc[start:end])

@@ -1,0 +1,168 @@
+"""Gazetteer and context names (datasets, methods, metrics, devices) as ``doc.ents``: the
+entity pass that the ``ml_entities`` component runs."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from extract.match.matcher import CompiledRules, resolve_overlaps
+from extract.rules.ruleset import ENTITY_LABELS, Rule, RuleSet
+
+
+class EntityFinder:
+    """Marks every gazetteer name; later patterns refer to them through ``ENT_TYPE``.
+
+    Two passes: names and shapes first; then the context rules that look at those
+    entities (``ENT_TYPE`` in their pattern: "CIFAR-100, Tiny-ImageNet and ImageNet100"),
+    repeated while they find new names along a list. A context match may replace a name
+    guessed from shape, never a name a gazetteer lists.
+    """
+
+    ROUNDS = 3
+
+    def __init__(self, nlp: Language, ruleset: RuleSet) -> None:
+        rules = ruleset.by_label(*ENTITY_LABELS)
+        macros = ruleset.macros()
+        contextual = [r for r in rules if _uses_entities(r)]
+        self.compiled = CompiledRules(
+            nlp.vocab, nlp.make_doc, [r for r in rules if r not in contextual], macros
+        )
+        self.contextual = CompiledRules(nlp.vocab, nlp.make_doc, contextual, macros)
+
+    def prepare(self, docs: list[Doc]) -> None:
+        self.compiled.prepare(docs)
+
+    def __call__(self, doc: Doc) -> Doc:
+        matches = [_trim(doc, *m) for m in self.compiled.find(doc)]
+        matches = _extend_variants(doc, resolve_overlaps([m for m in matches if m[1] < m[2]]))
+        self._set(doc, matches)
+        for _ in range(self.ROUNDS if len(self.contextual) else 0):
+            if not any(rule.label == "DATASET" for rule, _, _ in matches):
+                break  # every context rule needs a known dataset (its anchor)
+            found = [_trim(doc, *m) for m in self.contextual.find(doc)]
+            merged = _merge_context(matches, [m for m in found if m[1] < m[2]])
+            if merged == matches:
+                break
+            matches = merged
+            self._set(doc, matches)
+        return doc
+
+    @staticmethod
+    def _set(doc: Doc, matches: list[tuple[Rule, int, int]]) -> None:
+        doc.ents = [Span(doc, s, e, label=rule.label, span_id=rule.id) for rule, s, e in matches]
+
+
+def _uses_entities(rule: Rule) -> bool:
+    patterns = [rule.pattern, *rule.aliases]
+    return any(
+        isinstance(p, list) and any(isinstance(t, dict) and "ENT_TYPE" in t for t in p) for p in patterns
+    )
+
+
+def _is_guess(rule: Rule) -> bool:
+    return ".shape." in rule.id or ".context." in rule.id
+
+
+def _merge_context(
+    matches: list[tuple[Rule, int, int]], found: list[tuple[Rule, int, int]]
+) -> list[tuple[Rule, int, int]]:
+    """Add context matches; they replace overlapping guesses, never listed names.
+
+    ``matches`` are entities, so disjoint: sorted by start, their ends are sorted too, and
+    the ones overlapping a match are one slice, found by binary search (a scan per match
+    made long abstracts quadratic)."""
+    current = sorted(matches, key=lambda m: m[1])
+    for rule, start, end in resolve_overlaps(found):
+        first = bisect_right(current, start, key=lambda m: m[2])  # the first ending after start
+        last = bisect_left(current, end, lo=first, key=lambda m: m[1])  # the first starting at end
+        overlapping = current[first:last]
+        if any(not _is_guess(m[0]) for m in overlapping):
+            continue
+        if any(m[1] == start and m[2] == end and m[0].label == rule.label for m in overlapping):
+            continue
+        current[first:last] = [(rule, start, end)]
+    return current
+
+
+_VARIANT_WORDS = {
+    "base",
+    "large",
+    "small",
+    "tiny",
+    "mini",
+    "medium",
+    "xl",
+    "xxl",
+    "huge",
+    "instruct",
+    "chat",
+    "distill",
+    "turbo",
+    "pro",
+    "plus",
+    "lite",
+    "math",
+    "coder",
+    "code",
+    "vision",
+    "preview",
+    "flash",
+    "ultra",
+    "omni",
+    "sft",
+    "rl",
+    "it",
+    "hf",
+}
+
+
+def _extend_variants(doc: Doc, matches: list[tuple[Rule, int, int]]) -> list[tuple[Rule, int, int]]:
+    """A model name runs on through glued variant suffixes: "Qwen2-7B-Instruct",
+    "RoBERTa-base", "ViT-L/14", "LLaMA-2-70B" name one model, not the family."""
+    starts = {start for rule, start, _ in matches if rule.label != "GENERIC"}
+    out = []
+    for rule, start, end in matches:
+        if rule.label in ("METHOD", "DATASET"):
+            while (
+                end + 1 < len(doc)
+                and doc[end].text in ("-", "/")
+                and not doc[end - 1].whitespace_
+                and not doc[end].whitespace_
+                and end not in starts
+                and end + 1 not in starts
+                and _is_variant(doc[end + 1].text)
+            ):
+                end += 2
+                # a size splits into number + scale ("7" "B"): keep the scale
+                if end < len(doc) and not doc[end - 1].whitespace_ and doc[end].text in "BMKT":
+                    end += 1
+        out.append((rule, start, end))
+    return resolve_overlaps(out)  # an extended name swallows the generic word it ran over
+
+
+def _is_variant(text: str) -> bool:
+    return (
+        text[:1].isdigit()
+        or text[:1].isupper()
+        or text.lower() in _VARIANT_WORDS
+        or bool(re.fullmatch(r"v\d+(?:\.\d+)?", text))
+    )
+
+
+def _trim(doc: Doc, rule: Rule, start: int, end: int) -> tuple[Rule, int, int]:
+    """Keep only the name inside a context rule's match: its ``span`` slice ([start, end]
+    token offsets, like a capture group), minus ``trim`` cue words at the edges."""
+    if rule.get("span"):
+        offsets = range(start, end)[slice(*rule.get("span"))]
+        start, end = (offsets[0], offsets[-1] + 1) if offsets else (start, start)
+    words = rule.get("trim")
+    if words:
+        while start < end and doc[start].lower_ in words:
+            start += 1
+        while end > start and doc[end - 1].lower_ in words:
+            end -= 1
+    return rule, start, end

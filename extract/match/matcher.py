@@ -1,0 +1,164 @@
+"""Compile rule entries into spaCy matchers, once per process, and run them on a Doc.
+
+A phrase string goes to a ``PhraseMatcher``, a token list to an ``AnchoredMatcher`` after
+'@macro' expansion — the same split spaCy's SpanRuler makes. Phrase matching is a hash
+lookup per token, so gazetteers of any size cost almost nothing; token patterns are checked
+pattern by pattern. Every phrase, exact or ``ignore_case``, is found by one ``LOWER``
+PhraseMatcher (each pass over a doc costs ~10 µs); an exact phrase's match is then checked
+against its ``ORTH`` words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
+
+from extract.match.anchors import AnchoredMatcher
+from extract.match.flags import COMPARISONS, RuleFlags
+from extract.rules.ruleset import Rule, expand_pattern
+
+
+class CompiledRules:
+    """Matchers for one group of rules; ``find`` returns (rule, start, end) token spans."""
+
+    def __init__(
+        self,
+        vocab: Vocab,
+        make_doc: Callable[[str], Doc],
+        rules: Iterable[Rule],
+        macros: dict[str, dict],
+    ) -> None:
+        self.phrases = PhraseMatcher(vocab, attr="LOWER")
+        self.exact: dict[int, set[tuple[int, ...]]] = {}  # match key of exact phrases → their words
+        # patterns were validated when the rules were loaded; flags rewrite some of them
+        self.tokens = AnchoredMatcher(vocab)
+        self.vocab = vocab
+        self.rules: dict[int, Rule] = {}
+        token_patterns: list[tuple[Rule, list[dict]]] = []
+        for rule in rules:
+            self.rules[vocab.strings.add(rule.id)] = rule
+            for pattern in (rule.pattern, *rule.aliases):
+                if isinstance(pattern, str):
+                    doc = make_doc(pattern)
+                    key = rule.id if rule.ignore_case else rule.id + _EXACT
+                    self.phrases.add(key, [doc])
+                    key_id = vocab.strings.add(key)
+                    self.rules[key_id] = rule
+                    if not rule.ignore_case:
+                        self.exact.setdefault(key_id, set()).add(tuple(t.orth for t in doc))
+                    continue
+                tokens = expand_pattern(pattern, macros)
+                words = _lowercase_words(tokens)
+                if words is not None:  # only fixed lower-case words: a phrase lookup is far faster
+                    self.phrases.add(rule.id, [make_doc(" ".join(w)) for w in words])
+                else:
+                    token_patterns.append((rule, tokens))
+        flags = _allocate_flags(vocab, [tokens for _, tokens in token_patterns])
+        for rule, tokens in token_patterns:
+            self.tokens.add(rule.id, tokens, [_use_flags(token, flags) for token in tokens])
+
+    def find(self, doc: Doc, within: list[tuple[int, int]] | None = None) -> list[tuple[Rule, int, int]]:
+        """Matches as (rule, start, end) doc token offsets; with ``within`` (sorted, disjoint
+        token windows), only the matches lying inside one of them."""
+        windows = [(0, len(doc))] if within is None else within
+        found = []
+        if len(self.phrases):  # an empty matcher still walks every token
+            # on a span, the PhraseMatcher answers in doc offsets
+            spans = [doc] if within is None else [doc[s:e] for s, e in windows]
+            for key, start, end in (m for span in spans for m in self.phrases(span)):
+                words = self.exact.get(key)
+                if words is None or tuple(doc[i].orth for i in range(start, end)) in words:
+                    found.append((key, start, end))
+        found += self.tokens(doc, windows)
+        return [(self.rules[key], start, end) for key, start, end in found]
+
+    def prepare(self, docs: Sequence[Doc]) -> None:
+        """Batch work ahead of ``find`` on each of ``docs`` (see ``AnchoredMatcher.prepare``)."""
+        self.tokens.prepare(docs)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+
+def _lowercase_words(tokens: list[dict]) -> list[list[str]] | None:
+    """[{"LOWER": "up"}, {"LOWER": "to"}] → [["up", "to"]]; one {"LOWER": {"IN": [...]}}
+    token → one phrase per word; None when the pattern needs the token Matcher."""
+    if len(tokens) == 1 and set(tokens[0]) == {"LOWER"} and isinstance(tokens[0]["LOWER"], dict):
+        values = tokens[0]["LOWER"]
+        if set(values) == {"IN"}:
+            return [[w] for w in values["IN"] if " " not in w]
+        return None
+    if all(set(t) == {"LOWER"} and isinstance(t["LOWER"], str) for t in tokens):
+        return [[t["LOWER"] for t in tokens]]
+    return None
+
+
+# the match key of a rule's exact phrases: its id and this (found in lower case, then checked)
+_EXACT = "\x1fexact"
+_FLAG_OPS = {"REGEX", "IN", "NOT_IN", *COMPARISONS}
+# Attributes a flag can compute from the word alone, as spaCy derives them.
+_LEXEME_ATTRS = {"TEXT", "ORTH", "LOWER", "LENGTH"}
+
+
+def _predicates(token: dict) -> list[tuple[str, tuple]]:
+    """(attribute, flag key) for each predicate of ``token`` a lexeme flag can replace."""
+    found = []
+    for attr, value in token.items():
+        if attr in _LEXEME_ATTRS and isinstance(value, dict) and len(value) == 1:
+            ((op, operand),) = value.items()
+            if op in _FLAG_OPS and (attr == "LENGTH") == (op in COMPARISONS):
+                frozen = tuple(sorted(operand)) if isinstance(operand, list) else operand
+                found.append((attr, ("TEXT" if attr == "ORTH" else attr, op, frozen)))
+    return found
+
+
+def _allocate_flags(vocab: Vocab, patterns: list[list[dict]]) -> dict[tuple, int]:
+    """Flag ids for the predicates of ``patterns``, most-evaluated first.
+
+    There are only 45 free flags per vocab. Regexes and lengths come first: without a flag
+    they are Python code spaCy's Matcher calls per token, while a word list without one is
+    still a set test in the compiled scan. Within each kind, a predicate that can apply to a
+    pattern's first token (tested at every token) comes before later ones, then the most used.
+    """
+    first: set[tuple] = set()
+    uses: dict[tuple, int] = {}
+    for tokens in patterns:
+        at_start = True
+        for token in tokens:
+            for _, key in _predicates(token):
+                uses[key] = uses.get(key, 0) + 1
+                if at_start:
+                    first.add(key)
+            at_start = at_start and token.get("OP") in ("?", "*")
+    ranked = sorted(uses, key=lambda k: (k[1] in ("IN", "NOT_IN"), k not in first, -uses[k], repr(k)))
+    return RuleFlags.of(vocab).allocate(vocab, ranked)
+
+
+def _use_flags(token: dict, flags: dict[tuple, int]) -> dict:
+    """Rewrite each flagged predicate of ``token`` into {"FLAGnn": True}."""
+    rewritten = dict(token)
+    for attr, key in _predicates(token):
+        if key in flags:
+            del rewritten[attr]
+            rewritten[f"FLAG{flags[key]}"] = True
+    return rewritten
+
+
+def resolve_overlaps(matches: list[tuple[Rule, int, int]]) -> list[tuple[Rule, int, int]]:
+    """Keep the longest match wherever matches overlap; ties go to the higher priority.
+
+    Longest-first lets "8×A100" beat "8×", "1,000 GPU hours" beat "GPU" and "19.7B tokens"
+    beat "19.7B"; priority settles equal lengths (a reject rule usually wins those).
+    """
+    ordered = sorted(matches, key=lambda m: (-(m[2] - m[1]), -m[0].priority, m[1], m[0].id))
+    taken = bytearray(max((m[2] for m in matches), default=0))
+    kept = []
+    for rule, start, end in ordered:
+        if any(taken[start:end]):
+            continue
+        taken[start:end] = b"\x01" * (end - start)
+        kept.append((rule, start, end))
+    return sorted(kept, key=lambda m: m[1])

@@ -1,0 +1,372 @@
+"""Turn matched claim spans into ``Claim`` rows with pint-normalized quantities.
+
+A span may hold several numbers ("5-46%", "from 3.2 to 2.1"): each number, with the scale
+and unit words that follow it, is one *group* and becomes one row. A group without a unit
+takes the unit of the next group when a range connector joins them ("5-46%").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span, Token
+
+from extract.claim import Claim
+from extract.rules.ruleset import Rule
+from extract.text.doc import doc_text, sentence_index, sentence_of, sentence_span
+from extract.units import UnitNormalizer, parse_number, scale_of
+
+# Numbers inside these names are part of the name, never a claim's number ("CIFAR-10",
+# "RTX 4090"); a model size may sit inside a method name ("Mistral-7B").
+NAME_ENTITIES = {"DATASET", "METHOD", "DEVICE"}
+SIZE_NAME_ENTITIES = {"DATASET", "DEVICE"}
+# Entities that end a group's unit words ("7B LLaMA": LLaMA is no unit).
+UNIT_STOP_ENTITIES = {"DATASET", "METHOD"}
+# Delimiters skipped before unit words ("3.5-fold", "$10^{24}$ FLOPs").
+_UNIT_LEAD = {"-", "–", "$"}
+RANGE_CONNECTORS = {"-", "–", "—", "--", "to", "~", "and", "or", "/", ","}
+_MOE = re.compile(r"^(?P<experts>\d+)[x×](?P<size>\d+(?:\.\d+)?)(?P<scale>[BMT])$")
+_COUNT_WORDS = {"single": 1, "a": None, "an": None}
+
+
+@dataclass
+class Group:
+    """One number of a span with its scale and unit words."""
+
+    start: int  # token index in the doc
+    end: int
+    number: float
+    scale: float = 1.0
+    unit_start: int | None = None  # first token of scale/unit words
+    unit: str | None = None  # unit string the registry understood
+
+
+def is_number(token: Token) -> bool:
+    return parse_number(token.text) is not None or bool(_MOE.match(token.text))
+
+
+def find_groups(
+    span: Span, units: UnitNormalizer, names: set[str] = NAME_ENTITIES, lookahead: bool = False
+) -> list[Group]:
+    """Every number in ``span`` with the scale and unit words written right after it.
+
+    With ``lookahead``, a number the pattern ends on may take unit words that follow the
+    span ("accuracy of 85 %" matched as "accuracy of 85")."""
+    groups: list[Group] = []
+    doc = span.doc
+    i = span.start
+    while i < span.end:
+        token = doc[i]
+        if token.ent_type_ in names or not is_number(token) or _is_scale_after_number(doc, i):
+            i += 1
+            continue
+        group = _group_at(doc, i, span.end, units, lookahead)
+        groups.append(group)
+        i = group.end
+    _share_range_units(doc, groups)
+    return groups
+
+
+def _is_scale_after_number(doc: Doc, i: int) -> bool:
+    return i > 0 and scale_of(doc[i].text) is not None and is_number(doc[i - 1])
+
+
+def _group_at(doc: Doc, i: int, limit: int, units: UnitNormalizer, lookahead: bool) -> Group:
+    token = doc[i]
+    moe = _MOE.match(token.text)
+    if moe:
+        number = float(moe["experts"]) * float(moe["size"])
+        return Group(i, i + 1, number, scale_of(moe["scale"]) or 1.0, i, "parameter")
+    group = Group(i, i + 1, parse_number(token.text) or 0.0)
+    j = _scale_position(doc, i, limit)
+    if j is not None:
+        group.scale, group.unit_start, group.end = scale_of(doc[j].text), j, j + 1
+    j = group.end
+    span_end = limit
+    if j == limit and lookahead:
+        # the pattern stopped at the number: its unit may still follow ("accuracy of 85 %")
+        limit = min(sentence_span(doc, sentence_of(sentence_index(doc), i)).end, j + _UNIT_LOOKAHEAD)
+    words_end = j
+    while (
+        words_end < limit
+        and not is_number(doc[words_end])
+        and (words_end < span_end or doc[words_end].ent_type_ not in UNIT_STOP_ENTITIES)
+        and doc[words_end].text.lower() not in RANGE_CONNECTORS - {"-"}
+    ):
+        words_end += 1
+    first = j
+    while first < words_end and doc[first].text in _UNIT_LEAD:
+        first += 1
+    found = _choose_unit(doc, first, words_end, units)
+    if found:
+        unit, unit_end = found
+        group.unit = unit
+        group.unit_start = group.unit_start if group.unit_start is not None else first
+        group.end = unit_end
+    return group
+
+
+_UNIT_LOOKAHEAD = 3
+
+
+def _scale_position(doc: Doc, i: int, limit: int) -> int | None:
+    """Index of the scale after number ``i``: glued "7B", a word "7 billion", "7-billion"."""
+    j = i + 1
+    if j < limit and doc[j].text in ("-", "–") and j + 1 < limit and len(doc[j + 1].text) > 2:
+        j += 1
+    if j >= limit or scale_of(doc[j].text) is None:
+        return None
+    glued = not doc[j - 1].whitespace_
+    return j if glued or len(doc[j].text) > 2 else None
+
+
+def _choose_unit(doc: Doc, start: int, end: int, units: UnitNormalizer) -> tuple[str, int] | None:
+    """The unit words after a number.
+
+    The whole run first ("GPU hours"); then, when the run opens with a measuring unit
+    ("35 ms per token"), its longest known prefix; otherwise a compound count noun reads by
+    its head, the last word ("1.4 million image-text pairs"), before any shorter prefix.
+    """
+    rate = next((i for i in range(start, end) if doc[i].lower_ in ("per", "/")), end)
+    end = rate  # "35 ms per token" is 35 ms, "100 samples/s" 100 samples (ANNOTATION.md)
+    if start >= end:
+        return None
+    run = doc[start:end]
+    candidates = [(_unit_key(run), end)]
+    prefixes = [(_unit_key(doc[start:stop]), stop) for stop in range(end - 1, start, -1)]
+    head = doc[start].text
+    if units.knows(head) and not units.is_count(head):
+        candidates += prefixes
+    else:
+        if all(t.is_alpha or t.text in ("-", "–") for t in run):
+            candidates.append((run[-1].text, end))
+        candidates += prefixes
+    for unit, stop in candidates:
+        if units.knows(unit):
+            return unit, stop
+    return None
+
+
+def _unit_key(span: Span) -> str:
+    """'GPU-hours' / 'GPU hours' → 'GPU_hours'; single tokens stay as written."""
+    if len(span) == 1:
+        return span[0].text
+    return "_".join(t.text for t in span if t.text not in ("-", "–"))
+
+
+def _share_range_units(doc: Doc, groups: list[Group]) -> None:
+    for left, right in zip(reversed(groups[:-1]), reversed(groups[1:])):
+        between = doc[left.end : right.start]
+        joined = all(t.text.lower() in RANGE_CONNECTORS for t in between) and len(between) <= 2
+        if left.unit is None and joined and right.unit is not None:
+            left.unit = right.unit
+            if left.scale == 1.0:
+                left.scale = right.scale
+
+
+class Normalizer:
+    """Builds ``Claim`` rows from matched spans; holds the unit registry and rule lookup."""
+
+    def __init__(self, units: UnitNormalizer, rules_by_id: dict[str, Rule]) -> None:
+        self.units = units
+        self.rules = rules_by_id
+
+    def claims(self, doc: Doc, spans: Sequence[Span], qualifiers: dict[int, str]) -> list[Claim]:
+        starts = sentence_index(doc)
+        rows: list[Claim] = self.names(doc, starts)
+        for span in spans:
+            rule = self.rules[span.id_]
+            sentence = sentence_of(starts, span.start)
+            if span.label_ == "HARDWARE":
+                rows.append(self._hardware(span, rule, sentence))
+                continue
+            names = SIZE_NAME_ENTITIES if span.label_ == "MODEL_SIZE" else NAME_ENTITIES
+            for group in find_groups(span, self.units, names, lookahead=span.label_ == "RESULT"):
+                row = self._quantity(span, rule, group, sentence, qualifiers)
+                if row is not None:
+                    rows.append(row)
+        return rows
+
+    # ------------------------------------------------------------ methods and datasets
+
+    def names(self, doc: Doc, starts: Sequence[int]) -> list[Claim]:
+        """One row per distinct method or dataset, at its first mention.
+
+        A proposed name defined by an acronym keeps the long form as its text
+        ("Gradient Low-Rank Projection (GaLore)" → text "Gradient Low-Rank Projection").
+        """
+        extensions = doc._  # each "doc._" builds a new accessor object
+        proposed = set(extensions.proposed or [])
+        long_forms = extensions.long_forms or {}
+        aliases = extensions.aliases or {}
+        rows, seen = [], set()
+        text = doc_text(doc)
+        for ent in doc.ents:
+            kind = _NAME_KINDS.get(ent.label_)
+            if kind is None:
+                continue
+            surface = text[ent.start_char : ent.end_char]  # (Span.text joins tokens)
+            rule = self.rules.get(ent.ent_id_)
+            name = rule.name if rule is not None and rule.name else aliases.get(surface, surface)
+            if (kind, name) in seen:
+                continue
+            seen.add((kind, name))
+            start, end, first_token = ent.start_char, ent.end_char, ent.start
+            is_proposed = kind == "method" and (surface in proposed or name in proposed)
+            if is_proposed and surface in long_forms:
+                start, end = long_forms[surface]
+                first_token = doc.char_span(start, end, alignment_mode="expand").start
+            rows.append(
+                Claim(
+                    kind=kind,
+                    text=text[start:end],
+                    start=start,
+                    end=end,
+                    sentence=sentence_of(starts, first_token),
+                    name=name,
+                    proposed=is_proposed if kind == "method" else None,
+                    rule=ent.ent_id_ or None,
+                )
+            )
+        return rows
+
+    # ------------------------------------------------------------ results and sizes
+
+    def _quantity(
+        self, span: Span, rule: Rule, group: Group, sentence: int, qualifiers: dict[int, str]
+    ) -> Claim | None:
+        doc = span.doc
+        kind = "model_size" if span.label_ == "MODEL_SIZE" else "result"
+        unit = group.unit or rule.get("unit")
+        if kind == "model_size":
+            if group.scale == 1.0 and group.unit != "parameter" and not _has_param_word(span):
+                return None  # a bare number next to a name is a version ("Llama 3.1"), no size
+            unit = "parameter"
+        written = group.number * group.scale
+        if unit is None or unit == "dimensionless":
+            value_norm, unit_norm = written, "dimensionless"
+        else:
+            normalized = self.units.normalize(written, unit)
+            if normalized is None:
+                return None
+            value_norm, unit_norm = normalized
+        start_char = doc[group.start].idx
+        before = doc[group.start - 1] if group.start > 0 else None
+        if before is not None and before.text in ("$", "\\$", "US$") and not before.whitespace_:
+            start_char = before.idx  # currency sign, or the opening '$' of LaTeX math
+        end_token = doc[group.end - 1]
+        end_char = end_token.idx + len(end_token.text)
+        unit_text = doc_text(doc)[doc[group.start].idx + len(doc[group.start].text) : end_char].strip()
+        return Claim(
+            kind=kind,
+            text=doc_text(doc)[start_char:end_char],
+            start=start_char,
+            end=end_char,
+            sentence=sentence,
+            name=model_name(doc, group) if kind == "model_size" else None,
+            value=group.number,
+            unit=unit_text or None,
+            value_norm=value_norm,
+            unit_norm=unit_norm,
+            qualifier=_qualifier(doc, group, qualifiers),
+            rule=rule.id,
+        )
+
+    # ------------------------------------------------------------ hardware
+
+    def _hardware(self, span: Span, rule: Rule, sentence: int) -> Claim:
+        doc = span.doc
+        rule_ids = dict.fromkeys(t.ent_id_ for t in span if t.ent_type_ == "DEVICE")
+        names = [self.rules[i].name for i in rule_ids if i in self.rules]
+        specific = [n for n in names if n not in ("GPU", "TPU")]
+        name = (specific or names or [None])[0]
+        count = None
+        memory: Group | None = None
+        for group in find_groups(span, self.units):
+            if (
+                group.unit
+                and self.units.normalize(1.0, group.unit)
+                and (self.units.normalize(1.0, group.unit)[1] == "byte")
+            ):
+                memory = group
+            elif count is None and group.scale == 1.0:
+                count = _device_count(group.number)
+        for token in span:
+            if count is None and token.lower_ in _COUNT_WORDS and _COUNT_WORDS[token.lower_]:
+                count = _COUNT_WORDS[token.lower_]
+        claim = Claim(
+            kind="hardware",
+            text=span.text,
+            start=span.start_char,
+            end=span.end_char,
+            sentence=sentence,
+            name=name,
+            count=count,
+            rule=rule.id,
+        )
+        if memory is not None:
+            written = memory.number * memory.scale
+            claim.value = memory.number
+            claim.unit = doc[memory.unit_start : memory.end].text if memory.unit_start else None
+            claim.value_norm, claim.unit_norm = self.units.normalize(written, memory.unit)
+        return claim
+
+
+# The claims table's count column is Int64: a larger "count" ("10000000000000000000 GPUs")
+# crashed the whole run there; it is no real number of devices, so the claim keeps no count.
+MAX_DEVICE_COUNT = 2**63 - 1
+
+
+def _device_count(number: float) -> int | None:
+    """A whole number of devices, or None (a fraction, or too large for the table)."""
+    if number != int(number) or abs(number) > MAX_DEVICE_COUNT:
+        return None
+    return int(number)
+
+
+def _has_param_word(span: Span) -> bool:
+    return any(t.lower_ in ("parameters", "parameter", "params", "param") for t in span)
+
+
+def _qualifier(doc: Doc, group: Group, qualifiers: dict[int, str]) -> str:
+    """The bound written right before the number ("up to", "~", "more than"), else '='."""
+    if group.start in qualifiers:
+        return qualifiers[group.start]
+    if group.start > 0 and doc[group.start - 1].text == "$":
+        return qualifiers.get(group.start - 1, "=")
+    return "="
+
+
+def model_name(doc: Doc, group: Group) -> str | None:
+    """The model a size belongs to, when the text writes it.
+
+    "DeepSeek-Coder-6.7B" (a hyphen-glued name), "Llama 3.1 8B" / "Mixtral 8x7B" (a known
+    model, with its version, just before), "770M T5" (a known model just after).
+    """
+    i = group.start - 1
+    if i >= 1 and doc[i].text in _HYPHENS and not doc[i].whitespace_ and not doc[i - 1].whitespace_:
+        k = i - 1
+        while k > 0 and not doc[k - 1].whitespace_ and (doc[k - 1].text in "-." or not doc[k - 1].is_punct):
+            k -= 1
+        return doc[k:i].text
+    k = i
+    if k >= 1 and is_number(doc[k]) and doc[k - 1].ent_type_ == "METHOD":
+        k -= 1  # a version number between the name and the size
+    if k >= 0 and doc[k].ent_type_ == "METHOD":
+        start = k
+        while start > 0 and doc[start].ent_iob_ == "I":
+            start -= 1
+        return doc[start : i + 1].text
+    j = group.end + (1 if group.end < len(doc) and doc[group.end].text in _HYPHENS else 0)
+    if j < len(doc) and doc[j].ent_type_ == "METHOD":
+        end = j + 1
+        while end < len(doc) and doc[end].ent_iob_ == "I":
+            end += 1
+        return doc[j:end].text
+    return None
+
+
+_HYPHENS = ("-", "–")
+_NAME_KINDS = {"METHOD": "method", "DATASET": "dataset"}

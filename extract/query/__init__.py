@@ -1,0 +1,2 @@
+"""Query: filter, rank and aggregate claims tables (``select``, ``leaderboard``, the ``--where``
+language)."""

@@ -1,0 +1,1 @@
+"""Show: views for people (terminal and Markdown tables, the explain view)."""
