@@ -17,6 +17,7 @@ from extract.cli.rules import FAILED, PASSED, SKIPPED, summary_line, test_exampl
 from extract.errors import RuleError
 from extract.match.matcher import CompiledRules
 from extract.pipeline.build import build_nlp
+from extract.table.batch import extract_text
 from extract.rules.ruleset import (
     RULES_ENV,
     builtin_rules_dir,
@@ -120,7 +121,7 @@ BAD_CASES = {
         "devices.jsonl",
         1,
         "hardware.huawei.ascend_910b",
-        "unknown label 'ACCELERATOR' (known: DATASET, DEVICE, GENERIC, HARDWARE, MACRO, METHOD, METRIC, "
+        "unknown label 'ACCELERATOR' (known: CUE, DATASET, DEVICE, GENERIC, HARDWARE, MACRO, METHOD, METRIC, "
         "MODEL_SIZE, QUALIFIER, RESULT)",
     ),
     "invalid_token_pattern": (
@@ -244,7 +245,7 @@ def test_rules_check_passes_on_the_shipped_rules(monkeypatch, capsys):
     assert main(["rules", "check"]) == 0
     n_rules = len(load_rules(use_env=False).rules)
     assert capsys.readouterr().out == (
-        f"extract: rules OK: {n_rules} rules in 10 families from 1 directory (rules), 1 unit file\n"
+        f"extract: rules OK: {n_rules} rules in 11 families from 1 directory (rules), 1 unit file\n"
     )
 
 
@@ -291,10 +292,10 @@ def test_more_validation_problems(tmp_path):
         load_directories([SHIPPED, mine])
     m = f"{mine}/misc.jsonl"
     assert caught.value.problems == [
-        f"{m}:1 [result.a]: unknown label '[\"RESULT\"]' (known: DATASET, DEVICE, GENERIC, HARDWARE, MACRO, "
+        f"{m}:1 [result.a]: unknown label '[\"RESULT\"]' (known: CUE, DATASET, DEVICE, GENERIC, HARDWARE, MACRO, "
         "METHOD, METRIC, MODEL_SIZE, QUALIFIER, RESULT)",
         f"{m}:2 [?]: 'id' must be a non-empty string",
-        f"{m}:3 [metric.m]: unknown label 'METRC' (did you mean 'METRIC'?) (known: DATASET, DEVICE, GENERIC, "
+        f"{m}:3 [metric.m]: unknown label 'METRC' (did you mean 'METRIC'?) (known: CUE, DATASET, DEVICE, GENERIC, "
         "HARDWARE, MACRO, METHOD, METRIC, MODEL_SIZE, QUALIFIER, RESULT)",
         f"{m}:4 [dataset.d]: unknown custom token attribute '_.nope' in aliases[1][0] "
         "(rules cannot register one)",
@@ -440,7 +441,7 @@ def test_rules_list_by_family(capsys):
 def test_rules_list_unknown_family_is_one_line(capsys):
     assert main(["rules", "list", "--family", "gpus"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("extract: error: unknown rule family 'gpus' (known: datasets, devices, ")
+    assert err.startswith("extract: error: unknown rule family 'gpus' (known: cues, datasets, devices, ")
     assert len(err.splitlines()) == 1
 
 
@@ -510,3 +511,40 @@ def test_unit_blocks_are_checked_whole(tmp_path):
 def day_line() -> int:
     lines = BUILTIN_UNITS.read_text("utf-8").splitlines()
     return next(i for i, line in enumerate(lines, start=1) if line.startswith("day ="))
+
+
+# ---------------------------------------------------------------- cue words (rules/cues.jsonl)
+
+
+def test_cue_words_come_from_the_rule_files_and_a_user_can_extend_them(tmp_path):
+    shipped = load_rules(use_env=False)
+    assert shipped.cues("approximately")["about"] == "cue.approximately"
+    text = "Error drops by ca. 5 and ca. 20% on two tasks."
+    before = extract_text(text)
+    assert before.query("kind == 'result'")["text"].tolist() == ["20%"]
+    write_rules(
+        tmp_path / "mine",
+        "cues.jsonl",
+        {"id": "cue.approximately.mine", "label": "CUE", "role": "approximately", "pattern": "ca."},
+    )
+    nlp = build_nlp(rules=[tmp_path / "mine"])
+    after = extract_text(text, nlp=nlp)
+    assert after.query("kind == 'result'")["text"].tolist() == ["5", "20%"]
+
+
+@pytest.mark.parametrize(
+    "entry, problem",
+    [
+        ({"id": "cue.x", "label": "CUE", "pattern": "over"}, "missing required key 'role' for CUE"),
+        ({"id": "cue.x", "label": "CUE", "role": "nope", "pattern": "over"}, "'role' must be one of"),
+        (
+            {"id": "cue.x", "label": "CUE", "role": "approximately", "pattern": [{"LOWER": "x"}]},
+            "a CUE lists words",
+        ),
+    ],
+)
+def test_a_bad_cue_entry_is_one_line_naming_it(tmp_path, entry, problem):
+    write_rules(tmp_path / "bad", "cues.jsonl", entry)
+    with pytest.raises(RuleError) as caught:
+        load_rules([tmp_path / "bad"], use_env=False)
+    assert f"cues.jsonl:1 [cue.x]: {problem}" in str(caught.value)

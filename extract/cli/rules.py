@@ -139,6 +139,8 @@ def test_examples(
     for i, rule in enumerate(chosen):
         if rule.label == "MACRO":
             results[i] = ExampleResult(rule, SKIPPED, "skipped (macro: tested through the patterns using it)")
+        elif rule.label == "CUE":
+            results[i] = ExampleResult(rule, SKIPPED, "skipped (cue words: tested through the code reading them)")
         elif not rule.example:
             results[i] = ExampleResult(rule, SKIPPED, "skipped (no example)")
         else:

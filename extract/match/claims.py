@@ -25,6 +25,8 @@ class ClaimFinder:
         # claims and qualifiers in one matcher: one pass of array tests per doc, not two
         rules = ruleset.by_label(*CLAIM_LABELS, "QUALIFIER")
         self.rules = CompiledRules(nlp.vocab, nlp.make_doc, rules, ruleset.macros())
+        self.coordinators = frozenset(ruleset.cues("number_coordinator"))
+        self.approximately = frozenset(ruleset.cues("approximately"))
 
     def __call__(self, doc: Doc) -> Doc:
         found = self.rules.find(doc)
@@ -35,7 +37,7 @@ class ClaimFinder:
         resolved = resolve_overlaps(claims)
         taken = {i for _, start, end in resolved for i in range(start, end)}
         doc.spans["claims"] = [
-            Span(doc, _coordinated_start(doc, start, taken), end, label=rule.label, span_id=rule.id)
+            Span(doc, self._coordinated_start(doc, start, taken), end, label=rule.label, span_id=rule.id)
             for rule, start, end in resolved
         ]
         before_claims = merge_windows(
@@ -47,6 +49,25 @@ class ClaimFinder:
             for rule, start, end in resolve_overlaps(near_claims)
         ]
         return doc
+
+    def _coordinated_start(self, doc: Doc, start: int, taken: set[int]) -> int:
+        """Pull coordinated bare numbers into a quantity: '~68 and ~30 GPU hours', '5, 10 and 20%'.
+
+        The normalizer gives such numbers the unit of the quantity they are coordinated with.
+        """
+        i = start
+        while True:
+            k = i - 1
+            while k >= 0 and doc[k].text in self.approximately:
+                k -= 1
+            links = 0
+            while k >= 0 and doc[k].lower_ in self.coordinators and links < 2:
+                k, links = k - 1, links + 1
+            if not links or k < 0 or k in taken or not doc[k].like_num:
+                return i
+            if doc[k].ent_type_ in NAME_LABELS or _YEAR.match(doc[k].text):
+                return i
+            i = k
 
 
 # Qualifiers ("up to", "over", "average") stand just before the quantity they qualify.
@@ -62,28 +83,6 @@ def _rejected(match: tuple[Rule, int, int], rejects: list[tuple[Rule, int, int]]
 
 
 _YEAR = re.compile(r"^(19|20)\d\d$")
-_COORDINATORS = {"and", "or", "to", ",", "-", "–", "/"}
-_APPROX = {"~", "≈", "∼", "\\sim$", "$\\sim$", "about", "around", "approximately"}
-
-
-def _coordinated_start(doc: Doc, start: int, taken: set[int]) -> int:
-    """Pull coordinated bare numbers into a quantity: '~68 and ~30 GPU hours', '5, 10 and 20%'.
-
-    The normalizer gives such numbers the unit of the quantity they are coordinated with.
-    """
-    i = start
-    while True:
-        k = i - 1
-        while k >= 0 and doc[k].text in _APPROX:
-            k -= 1
-        links = 0
-        while k >= 0 and doc[k].lower_ in _COORDINATORS and links < 2:
-            k, links = k - 1, links + 1
-        if not links or k < 0 or k in taken or not doc[k].like_num:
-            return i
-        if doc[k].ent_type_ in NAME_LABELS or _YEAR.match(doc[k].text):
-            return i
-        i = k
 
 
 def _inside_name(doc: Doc, rule: Rule, start: int, end: int) -> bool:

@@ -51,6 +51,13 @@ LABEL_KEYS: dict[str, set[str]] = {
     # helpers referenced by other patterns
     "MACRO": set(),
     "QUALIFIER": {"qualifier"},
+    # word lists the matching and linking code reads by role (never matched as entities)
+    "CUE": {"role"},
+}
+# What each cue role means; code reads a role with ``RuleSet.cues(role)``.
+CUE_ROLES = {
+    "number_coordinator": "joins a bare number to the quantity after it ('5, 10 and 20%')",
+    "approximately": "marks an approximate number before it ('~68', 'about 30')",
 }
 ENTITY_LABELS = ("DATASET", "METHOD", "METRIC", "DEVICE", "GENERIC")
 CLAIM_LABELS = ("MODEL_SIZE", "HARDWARE", "RESULT")
@@ -158,6 +165,20 @@ class RuleSet:
 
     def macros(self) -> dict[str, dict[str, Any]]:
         return {r.name: r.pattern for r in self.rules if r.label == "MACRO"}
+
+    def cues(self, role: str) -> dict[str, str]:
+        """The cue words of ``role``, each as written and lowercased → the id of the entry that
+        lists it (explain views cite it). An unknown role is a programming error."""
+        if role not in CUE_ROLES:
+            raise KeyError(f"unknown cue role '{role}' (known: {', '.join(sorted(CUE_ROLES))})")
+        found: dict[str, str] = {}
+        for rule in self.rules:
+            if rule.label == "CUE" and rule.get("role") == role:
+                for word in (rule.pattern, *rule.aliases):
+                    if isinstance(word, str):
+                        found.setdefault(word, rule.id)
+                        found.setdefault(word.lower(), rule.id)
+        return found
 
 
 def builtin_rules_dir() -> Path:
@@ -415,7 +436,7 @@ def _check_values(obj: dict[str, Any], label: str, keys: set[str], where: str) -
     """Values of the keys this label allows (an unknown key is reported once, as unknown)."""
     obj = {k: v for k, v in obj.items() if k in keys}
     problems = []
-    checks = [("direction", DIRECTIONS), ("type", METHOD_TYPES), ("qualifier", QUALIFIERS)]
+    checks = [("direction", DIRECTIONS), ("type", METHOD_TYPES), ("qualifier", QUALIFIERS), ("role", CUE_ROLES)]
     for key, allowed in checks:
         if key in obj and (not isinstance(obj[key], str) or obj[key] not in allowed):
             shown = json.dumps(obj[key], ensure_ascii=False)
@@ -424,6 +445,10 @@ def _check_values(obj: dict[str, Any], label: str, keys: set[str], where: str) -
         problems.append(f"{where}: missing required key 'direction' for METRIC")
     if label == "QUALIFIER" and "qualifier" not in obj:
         problems.append(f"{where}: missing required key 'qualifier' for QUALIFIER")
+    if label == "CUE" and "role" not in obj:
+        problems.append(f"{where}: missing required key 'role' for CUE")
+    if label == "CUE" and not all(isinstance(w, str) for w in [obj.get("pattern", ""), *obj.get("aliases", [])]):
+        problems.append(f"{where}: a CUE lists words: 'pattern' and 'aliases' must be strings")
     for key in ("ignore_case", "disabled", "reject"):
         if key in obj and not isinstance(obj[key], bool):
             problems.append(f"{where}: '{key}' must be true or false")
