@@ -17,7 +17,6 @@ from extract.cli.rules import FAILED, PASSED, SKIPPED, summary_line, test_exampl
 from extract.errors import RuleError
 from extract.match.matcher import CompiledRules
 from extract.pipeline.build import build_nlp
-from extract.table.batch import extract_text
 from extract.rules.ruleset import (
     RULES_ENV,
     builtin_rules_dir,
@@ -27,6 +26,7 @@ from extract.rules.ruleset import (
     load_rules,
     rule_directories,
 )
+from extract.table.batch import extract_text
 from extract.units import check_definitions
 
 from .conftest import FIXTURES, ROOT
