@@ -292,11 +292,11 @@ def test_more_validation_problems(tmp_path):
         load_directories([SHIPPED, mine])
     m = f"{mine}/misc.jsonl"
     assert caught.value.problems == [
-        f"{m}:1 [result.a]: unknown label '[\"RESULT\"]' (known: CUE, DATASET, DEVICE, GENERIC, HARDWARE, MACRO, "
-        "METHOD, METRIC, MODEL_SIZE, QUALIFIER, RESULT)",
+        f"{m}:1 [result.a]: unknown label '[\"RESULT\"]' (known: CUE, DATASET, DEVICE, GENERIC, HARDWARE, "
+        "MACRO, METHOD, METRIC, MODEL_SIZE, QUALIFIER, RESULT)",
         f"{m}:2 [?]: 'id' must be a non-empty string",
-        f"{m}:3 [metric.m]: unknown label 'METRC' (did you mean 'METRIC'?) (known: CUE, DATASET, DEVICE, GENERIC, "
-        "HARDWARE, MACRO, METHOD, METRIC, MODEL_SIZE, QUALIFIER, RESULT)",
+        f"{m}:3 [metric.m]: unknown label 'METRC' (did you mean 'METRIC'?) (known: CUE, DATASET, DEVICE, "
+        "GENERIC, HARDWARE, MACRO, METHOD, METRIC, MODEL_SIZE, QUALIFIER, RESULT)",
         f"{m}:4 [dataset.d]: unknown custom token attribute '_.nope' in aliases[1][0] "
         "(rules cannot register one)",
         f"{m}:6 [method.m]: 'type' must be one of method, model, optimizer, system (not \"framework\")",

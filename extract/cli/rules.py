@@ -140,7 +140,7 @@ def test_examples(
         if rule.label == "MACRO":
             results[i] = ExampleResult(rule, SKIPPED, "skipped (macro: tested through the patterns using it)")
         elif rule.label == "CUE":
-            results[i] = ExampleResult(rule, SKIPPED, "skipped (cue words: tested through the code reading them)")
+            results[i] = ExampleResult(rule, SKIPPED, "skipped (cue words: tested through their readers)")
         elif not rule.example:
             results[i] = ExampleResult(rule, SKIPPED, "skipped (no example)")
         else:

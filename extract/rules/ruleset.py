@@ -436,7 +436,12 @@ def _check_values(obj: dict[str, Any], label: str, keys: set[str], where: str) -
     """Values of the keys this label allows (an unknown key is reported once, as unknown)."""
     obj = {k: v for k, v in obj.items() if k in keys}
     problems = []
-    checks = [("direction", DIRECTIONS), ("type", METHOD_TYPES), ("qualifier", QUALIFIERS), ("role", CUE_ROLES)]
+    checks = [
+        ("direction", DIRECTIONS),
+        ("type", METHOD_TYPES),
+        ("qualifier", QUALIFIERS),
+        ("role", CUE_ROLES),
+    ]
     for key, allowed in checks:
         if key in obj and (not isinstance(obj[key], str) or obj[key] not in allowed):
             shown = json.dumps(obj[key], ensure_ascii=False)
@@ -447,7 +452,8 @@ def _check_values(obj: dict[str, Any], label: str, keys: set[str], where: str) -
         problems.append(f"{where}: missing required key 'qualifier' for QUALIFIER")
     if label == "CUE" and "role" not in obj:
         problems.append(f"{where}: missing required key 'role' for CUE")
-    if label == "CUE" and not all(isinstance(w, str) for w in [obj.get("pattern", ""), *obj.get("aliases", [])]):
+    words = [obj.get("pattern", ""), *obj.get("aliases", [])]
+    if label == "CUE" and not all(isinstance(w, str) for w in words):
         problems.append(f"{where}: a CUE lists words: 'pattern' and 'aliases' must be strings")
     for key in ("ignore_case", "disabled", "reject"):
         if key in obj and not isinstance(obj[key], bool):
