@@ -8,6 +8,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Span
 
 from extract.match.anchors import AnchoredMatcher, intersect, merge_windows
+from extract.match.rule_bits import RuleBits
 
 PATTERNS = {
     "percent": [{"LIKE_NUM": True}, {"ORTH": {"IN": ["%", "percent"]}}],
@@ -47,7 +48,7 @@ def _doc(nlp, text):
 
 
 def test_same_matches_as_spacy(nlp):
-    anchored, plain = AnchoredMatcher(nlp.vocab), Matcher(nlp.vocab)
+    anchored, plain = AnchoredMatcher(nlp.vocab, RuleBits()), Matcher(nlp.vocab)
     for name, pattern in PATTERNS.items():
         anchored.add(name, pattern, pattern)
         plain.add(name, [pattern])
@@ -57,7 +58,7 @@ def test_same_matches_as_spacy(nlp):
 
 
 def test_only_matches_inside_the_windows(nlp):
-    anchored = AnchoredMatcher(nlp.vocab)
+    anchored = AnchoredMatcher(nlp.vocab, RuleBits())
     for name, pattern in PATTERNS.items():
         anchored.add(name, pattern, pattern)
     doc = _doc(nlp, TEXTS[0])
@@ -69,7 +70,7 @@ def test_only_matches_inside_the_windows(nlp):
 
 
 def test_only_patterns_with_python_tests_need_a_matcher_and_unanchored_ones_share_one(nlp):
-    anchored = AnchoredMatcher(nlp.vocab)
+    anchored = AnchoredMatcher(nlp.vocab, RuleBits())
     names = ("percent", "optional_unit", "one_token", "title_pair", "repeated", "title_run", "regex_run")
     for name in names:
         anchored.add(name, PATTERNS[name], PATTERNS[name])
@@ -114,7 +115,7 @@ pattern_tokens = st.builds(
 def test_random_patterns_match_like_spacy(nlp, patterns, words):
     """The compiled scan (test bits, anchors, fixed patterns) against spaCy's Matcher, on
     docs no longer than a window, where the two must agree exactly."""
-    anchored, plain = AnchoredMatcher(nlp.vocab), Matcher(nlp.vocab)
+    anchored, plain = AnchoredMatcher(nlp.vocab, RuleBits()), Matcher(nlp.vocab)
     for i, pattern in enumerate(patterns):
         anchored.add(f"p{i}", pattern, pattern)
         plain.add(f"p{i}", [pattern])
@@ -124,7 +125,7 @@ def test_random_patterns_match_like_spacy(nlp, patterns, words):
 
 def test_more_tests_than_one_code_word(nlp):
     """70 distinct word tests need two 64-bit words of column tests per token."""
-    anchored, plain = AnchoredMatcher(nlp.vocab), Matcher(nlp.vocab)
+    anchored, plain = AnchoredMatcher(nlp.vocab, RuleBits()), Matcher(nlp.vocab)
     for i in range(70):
         pattern = [{"LOWER": f"w{i}"}, {"LIKE_NUM": True}]
         anchored.add(f"w{i}", pattern, pattern)
@@ -134,3 +135,32 @@ def test_more_tests_than_one_code_word(nlp):
     assert found == sorted(plain(doc))
     assert sorted(doc[s].text for _, s, _ in found) == ["w0", "w3", "w69"]
     assert anchored._table.n_words == 4  # flags, their complement, two words of column tests
+
+
+LONG_LIST = (
+    "Our model scores 81.2 , 79.4 , 77.0 , 75.5 , 74.1 , 73.3 , 72.8 , 71.9 , 70.2 , 69.9 , 68.4 "
+    "and 66.1 % on the twelve tasks . A second sentence has 5 , 6 % too ."
+)
+
+
+def test_repeats_reach_the_whole_sentence_not_a_fixed_span():
+    """A "+" over a 20-token list of scores matches as spaCy's Matcher matches it (a fixed
+    reach of 5 tokens used to cut it), and never runs into the next sentence."""
+    from extract.match.matcher import CompiledRules
+    from extract.rules.ruleset import Rule
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    pattern = [{"LIKE_NUM": True}, {"TEXT": {"REGEX": "^(?:,|and|[0-9.]+)$"}, "OP": "+"}, {"ORTH": "%"}]
+    rule = Rule(id="list", label="RESULT", pattern=pattern, path="x.jsonl", line=1)
+    compiled = CompiledRules(nlp.vocab, nlp.make_doc, [rule], {})
+    plain = Matcher(nlp.vocab)
+    plain.add("list", [pattern])
+    doc = nlp(LONG_LIST)
+    ours = sorted((s, e) for _, s, e in compiled.find(doc))
+    spacys = sorted((s, e) for _, s, e in plain(doc))
+    assert ours == spacys
+    longest = max(ours, key=lambda m: m[1] - m[0])
+    assert doc[longest[0] : longest[1]].text.startswith("81.2 , 79.4") and doc[longest[1] - 2].text == "66.1"
+    sentence_ends = {s.end for s in doc.sents}
+    assert all(not any(s < end < e for end in sentence_ends) for s, e in ours)

@@ -295,5 +295,5 @@ def test_an_unbuilt_checkout_says_how_to_build_it(tmp_path):
         cwd=tmp_path,
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert "extract/kernels.pyx is not built" in done.stderr and "pip install -e ." in done.stderr
+    assert "extract/text/kernels.pyx is not built" in done.stderr and "pip install -e ." in done.stderr
     assert not (tmp_path / "x.csv").exists()

@@ -70,15 +70,15 @@ def test_a_slow_paper_is_rejected_after_the_record_timeout(nlp, tmp_path, monkey
 def test_a_catastrophic_user_regex_is_cut_off_by_the_record_timeout(tmp_path, monkeypatch, jobs):
     """A user rule whose REGEX backtracks exponentially on one word. ``rules check`` may
     refuse such patterns (issue 16, item 4), so the rule file carries a stand-in that the
-    flag compiler swaps for the catastrophic pattern: the limit must hold either way."""
-    import extract.match.flags
+    rule-bit compiler swaps for the catastrophic pattern: the limit must hold either way."""
+    import extract.match.rule_bits
 
     stand_in, catastrophic = "^STANDIN$", r"(a+)+$"
     real_compile = re.compile
     def compile_(p, *a):
         return real_compile(catastrophic if p == stand_in else p, *a)
 
-    monkeypatch.setattr(extract.match.flags.re, "compile", compile_)
+    monkeypatch.setattr(extract.match.rule_bits.re, "compile", compile_)
     rules = tmp_path / "rules"
     rules.mkdir()
     rule = {"id": "method.user.slow", "label": "METHOD", "pattern": [{"TEXT": {"REGEX": stand_in}}]}

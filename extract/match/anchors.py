@@ -20,8 +20,9 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import uuid
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,12 +34,9 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from extract.keymap import KeyMap
-from extract.match.flags import RuleFlags
-from extract.text.compiled import FLAG_WORDS, ColumnTest, PatternTable
+from extract.match.rule_bits import BIT, RuleBits
+from extract.text.compiled import CODE_WORDS, ColumnTest, PatternTable
 
-# How many tokens a "*" or "+" is assumed to cover when sizing a window. A match longer than
-# the window it was found in is cut to the window (the Matcher never sees the rest).
-REPEAT_SPAN = 5
 # A fixed pattern with more optional tokens than this goes to the Matcher (2^n variants).
 MAX_OPTIONAL = 4
 # Words too frequent to anchor on: a window around every "of" would cover the text.
@@ -46,16 +44,15 @@ COMMON = frozenset(
     "of the a an and or to in on for with by at from as is are was were be we our this that "
     "it its their than , . ; : ( ) - – / 's".split()
 )
-_BOOLEAN_ATTRS = {a for a in IDS if a.startswith(("IS_", "LIKE_", "FLAG"))} | {"SPACY"}
+_BOOLEAN_ATTRS = {a for a in IDS if a.startswith(("IS_", "LIKE_"))} | {"SPACY"}
 _STRING_ATTRS = {"ORTH", "TEXT", "LOWER", "ENT_TYPE", "ENT_ID"}
 _SENT_START = IDS["SENT_START"]
 _ORTH = IDS["ORTH"]
-_FLAG_BITS = 64  # attribute ids below this are bits of a lexeme's flags (IS_*, LIKE_*, FLAGnn)
+_FLAG_BITS = 64  # attribute ids below this are bits of a word's code (IS_*, LIKE_*, rule bits)
 # Words whose flag bits are remembered per matcher (16 bytes each); new ones are merged into
 # the sorted arrays every LEXEME_BUFFER words.
 LEXEME_CACHE_SIZE = 1_000_000
 LEXEME_BUFFER = 1024
-_FLAGS_KEY = "lexeme_flags"
 _REPEAT = re.compile(r"^\{(\d*)(?:(,)(\d*))?\}$")
 
 Test = tuple[int, int, bool]  # (attribute id, value Doc.to_array reads, negated)
@@ -72,6 +69,9 @@ def _tests(vocab: Vocab, token: dict) -> tuple[tuple[Test, ...], tuple[SetTest, 
     equal, sets, complete = [], [], True
     for attr, value in token.items():
         if attr == "OP":
+            continue
+        if attr == BIT:
+            equal += [(bit, 1, False) for bit in value]
             continue
         if attr in _BOOLEAN_ATTRS and isinstance(value, bool):
             equal.append((IDS[attr], int(value), False))
@@ -127,11 +127,6 @@ def _bounds(token: dict) -> tuple[int, int]:
     return fewest, int(high) if high else (-1 if comma else fewest)
 
 
-def _extent(token: dict) -> tuple[int, int]:
-    """(fewest, most) tokens a pattern token covers, "most" capped at REPEAT_SPAN: what a
-    window around an anchor allows for."""
-    fewest, most = _bounds(token)
-    return fewest, max(fewest, REPEAT_SPAN) if most < 0 else most
 
 
 @dataclass
@@ -140,7 +135,7 @@ class _Group:
 
     anchor: tuple  # ("equal", equality tests) or ("in", one set test)
     matcher: Matcher | None = None
-    before: int = 0
+    before: int = 0  # tokens a match may reach before / from the anchor; -1: to the sentence's edge
     after: int = 0
 
     @property
@@ -173,10 +168,12 @@ class AnchoredMatcher:
     the rest on windows around it (in C, or by a Matcher per group). Patterns with no
     anchor at all share one Matcher that sees the whole text."""
 
-    def __init__(self, vocab: Vocab) -> None:
+    def __init__(self, vocab: Vocab, bits: RuleBits) -> None:
         self.vocab = vocab
+        self.bits = bits
+        self._codes_key = f"rule_bits:{uuid.uuid4().hex}"  # this matcher's word codes in doc.user_data
         self.groups: dict[tuple, _Group] = {}
-        self.unanchored = Matcher(vocab, validate=False)
+        self.unanchored = Matcher(vocab, validate=True)
         self.n_patterns = 0
         self._fixed: list[_Fixed] = []
         self._sequences: list[_Sequence] = []
@@ -186,7 +183,8 @@ class AnchoredMatcher:
         return self.n_patterns
 
     def add(self, rule_id: str, original: Sequence[dict], rewritten: list[dict]) -> None:
-        """Add one pattern, as written (macros expanded) and as the Matcher takes it."""
+        """Add one pattern, as written (macros expanded; what spaCy's Matcher is given) and
+        as the compiled scan reads it (predicates with a rule bit rewritten)."""
         self.n_patterns += 1
         self._table = None
         parsed = [_tests(self.vocab, t) for t in rewritten]
@@ -196,12 +194,12 @@ class AnchoredMatcher:
         fixed = fixed and len(optional) <= MAX_OPTIONAL
         anchor = _anchor(original, rewritten, parsed, allow_unselective=fixed)
         if anchor is None:
-            self.unanchored.add(rule_id, [rewritten])
+            self.unanchored.add(rule_id, [list(original)])
             return
         index, before, after = anchor
         anchor_key = _anchor_key(parsed[index])
         group = self.groups.setdefault(anchor_key, _Group(anchor_key))
-        group.before, group.after = max(group.before, before), max(group.after, after)
+        group.before, group.after = _wider(group.before, before), _wider(group.after, after)
         if fixed:
             key = self.vocab.strings.add(rule_id)
             for dropped in _subsets(optional):
@@ -214,13 +212,13 @@ class AnchoredMatcher:
             self._sequences.append(_Sequence(self.vocab.strings.add(rule_id), atoms, anchor_key))
             return
         if group.matcher is None:
-            group.matcher = Matcher(self.vocab, validate=False)
-        group.matcher.add(rule_id, [rewritten])
+            group.matcher = Matcher(self.vocab, validate=True)
+        group.matcher.add(rule_id, [list(original)])
 
     def _compile(self) -> None:
         """Flatten tests, anchors, fixed patterns and sequences into a ``PatternTable``. Each distinct
-        test is one bit of a token's code: lexeme flag bits (IS_*, LIKE_NUM, the rule flags)
-        come with the word; the others are column tests on ``Doc.to_array`` columns (each
+        test is one bit of a token's code: spaCy's boolean attributes (IS_*, LIKE_NUM) and the
+        rule bits come with the word; the others are column tests on ``Doc.to_array`` columns (each
         column costs a pass over the doc, so there are as few as possible)."""
         self._list = list(self.groups.values())
         group_of = {anchor: g for g, anchor in enumerate(self.groups)}
@@ -247,8 +245,8 @@ class AnchoredMatcher:
                 rows.append((ColumnTest.IN_SET, self.attrs.index(attr), 0, polarity, start, len(set_values)))
             else:  # an equality test's third field says "negated"
                 rows.append((ColumnTest.EQUALS, self.attrs.index(attr), value, not polarity, 0, 0))
-            bit[attr, value, polarity] = 64 * FLAG_WORDS + len(rows) - 1
-        n_words = FLAG_WORDS - (-len(rows) // 64)
+            bit[attr, value, polarity] = 64 * CODE_WORDS + len(rows) - 1
+        n_words = CODE_WORDS - (-len(rows) // 64)
 
         def masks(of: list[Token]) -> numpy.ndarray:
             out = numpy.zeros((len(of), n_words), dtype=numpy.uint64)
@@ -291,13 +289,12 @@ class AnchoredMatcher:
             atom_fewest=numpy.array([fewest for _, fewest, _ in atoms], dtype=numpy.int64),
             atom_most=numpy.array([most for _, _, most in atoms], dtype=numpy.int64),
         )
-        self._rule_flags = RuleFlags.of(self.vocab)
         self._lexeme_flags = KeyMap(buffer_size=LEXEME_BUFFER)
+        self._unbounded = any(g.before < 0 or g.after < 0 for g in self._list)
 
     def _flags_of(self, orths: numpy.ndarray) -> numpy.ndarray:
-        """Each word's lexeme flag bits, looked up by word hash in one array operation
-        (a new word's are read from the vocab once, its rule flags computed if no matcher
-        did yet; the table is emptied when full)."""
+        """Each word's code, looked up by word hash in one array operation (a new word's is
+        computed once; the table is emptied when full)."""
         if len(self._lexeme_flags) > LEXEME_CACHE_SIZE:
             self._lexeme_flags = KeyMap(buffer_size=LEXEME_BUFFER)
         flags, found = self._lexeme_flags.get_many(orths)
@@ -305,13 +302,13 @@ class AnchoredMatcher:
         for i in numpy.flatnonzero(~found).tolist():
             orth = int(orths[i])
             if orth not in new:
-                new[orth] = self._lexeme_flags.add_new(orth, self._rule_flags.compute(self.vocab[orth]))
+                new[orth] = self._lexeme_flags.add_new(orth, self.bits.code(self.vocab[orth]))
             flags[i] = new[orth]
         return flags
 
     def prepare(self, docs: Sequence[Doc]) -> None:
-        """Look up the lexeme flags of a whole batch of docs at once and leave them with
-        each doc: one lookup of the batch's distinct words instead of one per doc."""
+        """Look up the word codes of a whole batch of docs at once and leave them with each
+        doc: one lookup of the batch's distinct words instead of one per doc."""
         if not self.n_patterns or not docs:
             return
         if self._table is None:
@@ -321,16 +318,16 @@ class AnchoredMatcher:
         flags = self._flags_of(words)[where]
         bounds = numpy.cumsum([len(o) for o in orths]).tolist()
         for doc, doc_orths, start, end in zip(docs, orths, [0, *bounds], bounds):
-            doc.user_data[_FLAGS_KEY] = _SharedFlags(doc_orths, flags[start:end])
+            doc.user_data[self._codes_key] = _SharedFlags(doc_orths, flags[start:end])
 
     def _doc_flags(self, doc: Doc, orths: numpy.ndarray) -> numpy.ndarray:
-        """The doc's lexeme flag bits, shared by every matcher that runs on it (words and
-        their flags do not change between components; the stored words are checked)."""
-        stored = doc.user_data.get(_FLAGS_KEY)
+        """The doc's word codes, as ``prepare`` left them (the stored words are checked: a
+        component may have retokenized the doc since)."""
+        stored = doc.user_data.get(self._codes_key)
         if isinstance(stored, _SharedFlags) and stored.orths.tobytes() == orths.tobytes():
             return stored.flags
         flags = self._flags_of(orths)
-        doc.user_data[_FLAGS_KEY] = _SharedFlags(orths, flags)
+        doc.user_data[self._codes_key] = _SharedFlags(orths, flags)
         return flags
 
     def __call__(self, doc: Doc, within: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
@@ -341,7 +338,6 @@ class AnchoredMatcher:
         if self._table is None:
             self._compile()
         columns = doc.to_array(self.attrs).reshape(n, -1)  # a 1-attribute list gives a 1-D array
-        # first: this computes the words' rule flags, which spaCy's Matchers below read
         flags = self._doc_flags(doc, columns[:, self._orth_column])
         found = []
         if len(self.unanchored):
@@ -352,9 +348,10 @@ class AnchoredMatcher:
             return found
         matches, hits, codes, tested = self._table.scan(columns, flags)
         found += matches
+        sentences = _Sentences(doc) if self._unbounded else None
         for g, group_hits in itertools.groupby(sorted(hits), key=lambda hit: hit[0]):
             group = self._list[g]
-            reach = [(max(r - group.before, 0), min(r + group.after, n)) for _, r in group_hits]
+            reach = [_reach(group, r, n, sentences) for _, r in group_hits]
             for start, end in intersect(merge_windows(reach), within):
                 if group.matcher is not None:
                     found += [(k, s + start, e + start) for k, s, e in group.matcher(doc[start:end])]
@@ -404,7 +401,7 @@ def _anchor(
     a match must contain; None when none qualifies. A fixed pattern may anchor on any
     required token with an array test (it is checked directly, so a frequent anchor only
     costs a few integer operations per occurrence)."""
-    extents = [_extent(t) for t in original]
+    extents = [_bounds(t) for t in original]
     best = None
     for i, (o, r) in enumerate(zip(original, rewritten)):
         score = _selectivity(o, r)
@@ -414,7 +411,39 @@ def _anchor(
     if best is None:
         return None
     index = best[1]
-    return index, sum(m for _, m in extents[:index]), sum(m for _, m in extents[index:])
+    return index, _total(m for _, m in extents[:index]), _total(m for _, m in extents[index:])
+
+
+def _total(counts: Iterable[int]) -> int:
+    """Tokens a run of pattern tokens may cover; -1 when one of them is unbounded."""
+    counts = list(counts)
+    return -1 if -1 in counts else sum(counts)
+
+
+def _wider(a: int, b: int) -> int:
+    return -1 if -1 in (a, b) else max(a, b)
+
+
+class _Sentences:
+    """Where each token's sentence starts and ends: the reach of an unbounded repeat."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.starts = numpy.flatnonzero(doc.to_array(_SENT_START) == 1).tolist()
+        self.n = len(doc)
+
+    def around(self, i: int) -> tuple[int, int]:
+        k = bisect_right(self.starts, i) - 1
+        start = self.starts[k] if k >= 0 else 0
+        end = self.starts[k + 1] if k + 1 < len(self.starts) else self.n
+        return start, end
+
+
+def _reach(group: _Group, anchor: int, n: int, sentences: _Sentences | None) -> tuple[int, int]:
+    """The window a match through ``anchor`` can lie in."""
+    edges = sentences.around(anchor) if sentences is not None else (0, n)
+    start = edges[0] if group.before < 0 else max(anchor - group.before, 0)
+    end = edges[1] if group.after < 0 else min(anchor + group.after, n)
+    return start, end
 
 
 def inside(start: int, end: int, windows: list[tuple[int, int]]) -> bool:

@@ -17,7 +17,7 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from extract.match.anchors import AnchoredMatcher
-from extract.match.flags import COMPARISONS, RuleFlags
+from extract.match.rule_bits import BIT, COMPARISONS, RuleBits
 from extract.rules.ruleset import Rule, expand_pattern
 
 
@@ -33,8 +33,8 @@ class CompiledRules:
     ) -> None:
         self.phrases = PhraseMatcher(vocab, attr="LOWER")
         self.exact: dict[int, set[tuple[int, ...]]] = {}  # match key of exact phrases → their words
-        # patterns were validated when the rules were loaded; flags rewrite some of them
-        self.tokens = AnchoredMatcher(vocab)
+        self.bits = RuleBits()
+        self.tokens = AnchoredMatcher(vocab, self.bits)
         self.vocab = vocab
         self.rules: dict[int, Rule] = {}
         token_patterns: list[tuple[Rule, list[dict]]] = []
@@ -56,9 +56,9 @@ class CompiledRules:
                     self.phrases.add(rule.id, [make_doc(" ".join(w)) for w in words])
                 else:
                     token_patterns.append((rule, tokens))
-        flags = _allocate_flags(vocab, [tokens for _, tokens in token_patterns])
+        bits = _allocate_bits(self.bits, [tokens for _, tokens in token_patterns])
         for rule, tokens in token_patterns:
-            self.tokens.add(rule.id, tokens, [_use_flags(token, flags) for token in tokens])
+            self.tokens.add(rule.id, tokens, [_use_bits(token, bits) for token in tokens])
 
     def find(self, doc: Doc, within: list[tuple[int, int]] | None = None) -> list[tuple[Rule, int, int]]:
         """Matches as (rule, start, end) doc token offsets; with ``within`` (sorted, disjoint
@@ -98,27 +98,27 @@ def _lowercase_words(tokens: list[dict]) -> list[list[str]] | None:
 
 # the match key of a rule's exact phrases: its id and this (found in lower case, then checked)
 _EXACT = "\x1fexact"
-_FLAG_OPS = {"REGEX", "IN", "NOT_IN", *COMPARISONS}
-# Attributes a flag can compute from the word alone, as spaCy derives them.
+_BIT_OPS = {"REGEX", "IN", "NOT_IN", *COMPARISONS}
+# Attributes a rule bit can compute from the word alone, as spaCy derives them.
 _LEXEME_ATTRS = {"TEXT", "ORTH", "LOWER", "LENGTH"}
 
 
 def _predicates(token: dict) -> list[tuple[str, tuple]]:
-    """(attribute, flag key) for each predicate of ``token`` a lexeme flag can replace."""
+    """(attribute, bit key) for each predicate of ``token`` a rule bit can replace."""
     found = []
     for attr, value in token.items():
         if attr in _LEXEME_ATTRS and isinstance(value, dict) and len(value) == 1:
             ((op, operand),) = value.items()
-            if op in _FLAG_OPS and (attr == "LENGTH") == (op in COMPARISONS):
+            if op in _BIT_OPS and (attr == "LENGTH") == (op in COMPARISONS):
                 frozen = tuple(sorted(operand)) if isinstance(operand, list) else operand
                 found.append((attr, ("TEXT" if attr == "ORTH" else attr, op, frozen)))
     return found
 
 
-def _allocate_flags(vocab: Vocab, patterns: list[list[dict]]) -> dict[tuple, int]:
-    """Flag ids for the predicates of ``patterns``, most-evaluated first.
+def _allocate_bits(bits: RuleBits, patterns: list[list[dict]]) -> dict[tuple, int]:
+    """Rule bits for the predicates of ``patterns``, most-evaluated first.
 
-    There are only 45 free flags per vocab. Regexes and lengths come first: without a flag
+    A word's code has 45 rule bits. Regexes and lengths come first: without a bit
     they are Python code spaCy's Matcher calls per token, while a word list without one is
     still a set test in the compiled scan. Within each kind, a predicate that can apply to a
     pattern's first token (tested at every token) comes before later ones, then the most used.
@@ -134,16 +134,20 @@ def _allocate_flags(vocab: Vocab, patterns: list[list[dict]]) -> dict[tuple, int
                     first.add(key)
             at_start = at_start and token.get("OP") in ("?", "*")
     ranked = sorted(uses, key=lambda k: (k[1] in ("IN", "NOT_IN"), k not in first, -uses[k], repr(k)))
-    return RuleFlags.of(vocab).allocate(vocab, ranked)
+    return bits.allocate(ranked)
 
 
-def _use_flags(token: dict, flags: dict[tuple, int]) -> dict:
-    """Rewrite each flagged predicate of ``token`` into {"FLAGnn": True}."""
+def _use_bits(token: dict, bits: dict[tuple, int]) -> dict:
+    """The scan's copy of ``token``: each predicate with a rule bit becomes {BIT: n}
+    (one token may hold several: their bit numbers in a tuple)."""
     rewritten = dict(token)
+    numbers = []
     for attr, key in _predicates(token):
-        if key in flags:
+        if key in bits:
             del rewritten[attr]
-            rewritten[f"FLAG{flags[key]}"] = True
+            numbers.append(bits[key])
+    if numbers:
+        rewritten[BIT] = tuple(numbers)
     return rewritten
 
 

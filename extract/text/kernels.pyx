@@ -6,7 +6,7 @@ one-pass search for a list of words (``WordFinder``, see ``extract.names``).
 Profiling put the Python version of the matching loop (test bits per token, anchor hits, the
 fixed patterns checked at each hit) at a quarter of the pipeline's time: a few integer
 operations per check, each paying for Python objects. Here the same steps run over the
-arrays spaCy gives (``Doc.to_array`` columns and the words' lexeme flags), so nothing
+arrays spaCy gives (``Doc.to_array`` columns) and the words' codes (``extract.match.rule_bits``), so nothing
 depends on spaCy's C structures and the module builds against Python alone.
 """
 
@@ -24,11 +24,11 @@ cpdef enum ColumnTest:
     EQUALS = 0
     IN_SET = 1
 
-# a token's code: word 0 is its lexeme flags, word 1 their complement (so "IS_DIGIT": false
+# a token's code: word 0 is its word's code (spaCy's boolean attributes, the rule bits), word 1 its complement (so "IS_DIGIT": false
 # is a bit like any other), the words after those hold the column tests
 cdef enum:
-    _FLAG_WORDS = 2  # a C constant: the inner loops must not look up a Python global
-FLAG_WORDS = _FLAG_WORDS
+    _CODE_WORDS = 2  # a C constant: the inner loops must not look up a Python global
+CODE_WORDS = _CODE_WORDS
 
 
 cdef class PatternTable:
@@ -204,7 +204,7 @@ cdef class PatternTable:
                 holds = _in_sorted(self.set_values, self.set_start[t], self.set_end[t],
                                    columns[row, self.column[t]])
             if holds == self.polarity[t]:
-                codes[row, _FLAG_WORDS + (t >> 6)] |= (<uint64_t>1) << (t & 63)
+                codes[row, _CODE_WORDS + (t >> 6)] |= (<uint64_t>1) << (t & 63)
 
 
 cdef inline bint _has_all(const uint64_t[:, ::1] codes, Py_ssize_t row,
