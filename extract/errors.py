@@ -40,7 +40,3 @@ class QueryError(ExtractError):
 
 class OutputError(ExtractError):
     """An output file cannot be written."""
-
-
-class NotBuiltError(ExtractError, ImportError):
-    """The compiled part of the package is missing: a source checkout used as it is."""

@@ -84,6 +84,7 @@ def _query(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="extract", description="Structured claims from ML paper abstracts.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", required=True)
 
     batch = commands.add_parser("batch", help="extract claims from corpus files")
@@ -279,8 +280,20 @@ def _terminate(signum: int, frame: object) -> None:
     raise Terminated
 
 
+def _version() -> str:
+    """'extract 0.1.0 (compiled inner loops)': the package version and which loops run."""
+    import extract
+    from extract.text.compiled import KERNELS
+
+    return f"extract {extract.__version__} ({KERNELS} inner loops)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from extract.text.compiled import KERNELS, KERNELS_NOTE
+
+    if KERNELS == "python" and args.command in ("batch", "explain", "rules"):
+        print(KERNELS_NOTE, file=sys.stderr)
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return _run(args)

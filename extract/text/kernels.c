@@ -7,6 +7,9 @@
         "extra_compile_args": [
             "-O3"
         ],
+        "extra_link_args": [
+            "-s"
+        ],
         "name": "extract.text.kernels",
         "sources": [
             "extract/text/kernels.pyx"
