@@ -291,7 +291,7 @@ def test_an_unbuilt_checkout_runs_the_plain_python_loops_and_says_so(tmp_path):
     runs = {}
     for name, prefix in (("plain", blocked), ("compiled", "import sys; from extract.cli.main import main; ")):
         done = subprocess.run(
-            [sys.executable, "-c", prefix + f"sys.exit(main(['batch', {str(corpus)!r}, '-o', '{name}.csv']))"],
+            [sys.executable, "-c", prefix + f"sys.exit(main(['batch', {str(corpus)!r}, '-o', '{name}.csv']))"],  # noqa: E501
             capture_output=True,
             text=True,
             timeout=300,

@@ -84,7 +84,7 @@ def test_the_seed_corpus_gives_byte_identical_claims_in_plain_python(tmp_path):
         env = {**os.environ, "EXTRACT_KERNELS": value}
         out = tmp_path / f"{name}.csv"
         done = subprocess.run(
-            [sys.executable, "-m", "extract", "batch", str(FIXTURES / "seeds"), "-o", str(out), "--jobs", "1"],
+            [sys.executable, "-m", "extract", "batch", str(FIXTURES / "seeds"), "-o", str(out), "-j", "1"],
             capture_output=True, text=True, timeout=900, cwd=ROOT, env=env,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr

@@ -32,4 +32,12 @@ KERNELS_NOTE = (
     "install with a C compiler for the compiled ones"
 )
 
-__all__ = ["CODE_WORDS", "KERNELS", "KERNELS_NOTE", "ColumnTest", "PatternTable", "WordFinder", "sentence_starts"]
+__all__ = [
+    "CODE_WORDS",
+    "KERNELS",
+    "KERNELS_NOTE",
+    "ColumnTest",
+    "PatternTable",
+    "WordFinder",
+    "sentence_starts",
+]

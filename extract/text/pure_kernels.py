@@ -43,7 +43,8 @@ class PatternTable:
                  atom_mask, atom_fewest, atom_most) -> None:  # fmt: skip
         self.kind, self.column = kind.tolist(), column.tolist()
         self.value, self.polarity = value.tolist(), [bool(p) for p in polarity.tolist()]
-        self.set_start, self.set_end, self.set_values = set_start.tolist(), set_end.tolist(), set_values.tolist()
+        self.set_start, self.set_end = set_start.tolist(), set_end.tolist()
+        self.set_values = set_values.tolist()
         self.group_mask, self.group_reported = _masks(group_mask), group_reported.tolist()
         self.group_patterns, self.pattern_key = group_patterns.tolist(), pattern_key.tolist()
         self.pattern_anchor, self.pattern_tokens = pattern_anchor.tolist(), pattern_tokens.tolist()
