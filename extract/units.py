@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,24 +17,6 @@ import pint
 
 from extract.errors import RuleError
 
-# Scale words and suffixes are numbers, never units ("7B" is 7e9, not 7 bytes).
-SCALES: dict[str, float] = {
-    "K": 1e3,
-    "k": 1e3,
-    "thousand": 1e3,
-    "M": 1e6,
-    "m": 1e6,
-    "million": 1e6,
-    "mn": 1e6,
-    "B": 1e9,
-    "b": 1e9,
-    "bn": 1e9,
-    "billion": 1e9,
-    "T": 1e12,
-    "t": 1e12,
-    "trillion": 1e12,
-    "hundred": 1e2,
-}
 CARDINALS: dict[str, float] = {
     "one": 1,
     "two": 2,
@@ -98,8 +80,12 @@ _SURFACE_UNITS = {
     "\\times$": "x",
     "$\\times": "x",
     "$": "usd",
+    "\\$": "usd",
+    "US$": "usd",
+    "€": "eur",
+    "£": "gbp",
     "-fold": "x",
-    "‰": "percent",
+    "‰": "permille",
     "G": "GB",
 }
 
@@ -131,9 +117,10 @@ def is_written_number(text: str) -> bool:
     return lowered in CARDINALS or (lowered not in WORD_NUMBERS and parse_number(text) is not None)
 
 
-def scale_of(text: str) -> float | None:
-    """'B' → 1e9, 'million' → 1e6; None when the text is not a scale word."""
-    return SCALES.get(text, SCALES.get(text.lower()) if len(text) > 2 else None)
+def scale_key(word: str) -> str:
+    """How a scale word is looked up: one- and two-letter forms as written ("M" is a
+    million, "m" is not), longer words lowercased ("Million")."""
+    return word if len(word) <= 2 else word.lower()
 
 
 def registry(unit_files: Sequence[Path]) -> pint.UnitRegistry:
@@ -257,10 +244,21 @@ def _pint_reason(exc: Exception) -> str:
 
 
 class UnitNormalizer:
-    """Converts a written unit to (factor, canonical unit) with one cached pint lookup each."""
+    """Converts a written unit to (factor, canonical unit) with one cached pint lookup each,
+    and reads scale words ("7B", "$5m"), which are numbers, never units.
 
-    def __init__(self, unit_files: Sequence[Path]) -> None:
+    ``scales`` / ``money_scales`` map scale words to factors (``RuleSet.scales``); money
+    scales count only after a currency sign."""
+
+    def __init__(
+        self,
+        unit_files: Sequence[Path],
+        scales: Mapping[str, float] | None = None,
+        money_scales: Mapping[str, float] | None = None,
+    ) -> None:
         self.ureg = registry(unit_files)
+        self.scales = {scale_key(w): v for w, v in (scales or {}).items()}
+        self.money_scales = {**self.scales, **{scale_key(w): v for w, v in (money_scales or {}).items()}}
         self.canonical = lru_cache(maxsize=4096)(self._canonical)
         self._dimension = lru_cache(maxsize=4096)(self._find_dimension)
 
@@ -280,6 +278,15 @@ class UnitNormalizer:
                 continue
             return float(quantity.magnitude), _unit_name(quantity.units)
         return None
+
+    def scale_of(self, text: str, after_currency: bool = False) -> float | None:
+        """'B' → 1e9, 'million' → 1e6, 'm' → 1e6 after a currency sign; else None."""
+        table = self.money_scales if after_currency else self.scales
+        return table.get(scale_key(text))
+
+    def is_currency(self, text: str) -> bool:
+        """A currency sign or code ('$', '€', 'USD'): its unit is money."""
+        return self.dimension(text).startswith("[currency")
 
     def knows(self, unit: str) -> bool:
         return self.canonical(unit) is not None

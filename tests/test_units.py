@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from extract.rules.ruleset import builtin_rules_dir
-from extract.units import UnitNormalizer, parse_number, scale_of
+from extract.rules.ruleset import builtin_rules_dir, load_rules
+from extract.units import UnitNormalizer, parse_number
 
 
 @pytest.fixture(scope="module")
 def units():
-    return UnitNormalizer([builtin_rules_dir() / "units.txt"])
+    ruleset = load_rules([], use_env=False)
+    return UnitNormalizer(
+        [builtin_rules_dir() / "units.txt"], ruleset.scales("scale"), ruleset.scales("money_scale")
+    )
 
 
 @pytest.mark.parametrize(
@@ -31,9 +34,10 @@ def test_parse_number(text, value):
     assert parse_number(text) == value
 
 
-def test_scales_are_numbers_not_units():
-    assert scale_of("B") == 1e9 and scale_of("million") == 1e6 and scale_of("K") == 1e3
-    assert scale_of("GB") is None
+def test_scales_are_numbers_not_units(units):
+    assert units.scale_of("B") == 1e9 and units.scale_of("million") == 1e6 and units.scale_of("K") == 1e3
+    assert units.scale_of("Million") == 1e6 and units.scale_of("bn") == 1e9
+    assert units.scale_of("GB") is None and units.normalize(1, "B") == (1.0, "byte")  # a unit, not a scale
 
 
 @pytest.mark.parametrize(
@@ -42,7 +46,10 @@ def test_scales_are_numbers_not_units():
         (24, "GB", (2.4e10, "byte")),
         (24, "GiB", (24 * 2**30, "byte")),
         (2, "days", (172800, "second")),
-        (1000, "GPU_hours", (3.6e6, "second")),
+        (1000, "GPU_hours", (1000, "gpu_hour")),
+        (2, "GPU_days", (48, "gpu_hour")),
+        (5, "‰", (0.5, "percent")),
+        (3, "€", (3, "eur")),
         (19.7e9, "tokens", (1.97e10, "token")),
         (3.5, "x", (3.5, "x")),
         (3, "fold", (3, "x")),

@@ -9,6 +9,7 @@ from bisect import bisect_left, bisect_right
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from extract.match.devices import drop_bare_codes
 from extract.match.matcher import CompiledRules, resolve_overlaps
 from extract.rules.ruleset import ENTITY_LABELS, Rule, RuleSet
 
@@ -32,6 +33,7 @@ class EntityFinder:
             nlp.vocab, nlp.make_doc, [r for r in rules if r not in contextual], macros
         )
         self.contextual = CompiledRules(nlp.vocab, nlp.make_doc, contextual, macros)
+        self.device_context = frozenset(ruleset.cues("device_context"))
 
     def prepare(self, docs: list[Doc]) -> None:
         self.compiled.prepare(docs)
@@ -39,6 +41,7 @@ class EntityFinder:
     def __call__(self, doc: Doc) -> Doc:
         matches = [_trim(doc, *m) for m in self.compiled.find(doc)]
         matches = _extend_variants(doc, resolve_overlaps([m for m in matches if m[1] < m[2]]))
+        matches = drop_bare_codes(doc, matches, self.device_context)
         self._set(doc, matches)
         for _ in range(self.ROUNDS if len(self.contextual) else 0):
             if not any(rule.label == "DATASET" for rule, _, _ in matches):

@@ -16,7 +16,7 @@ from spacy.tokens import Doc, Span, Token
 from extract.claim import Claim
 from extract.rules.ruleset import Rule
 from extract.text.doc import doc_text, sentence_index, sentence_of, sentence_span
-from extract.units import UnitNormalizer, parse_number, scale_of
+from extract.units import UnitNormalizer, parse_number
 
 # Numbers inside these names are part of the name, never a claim's number ("CIFAR-10",
 # "RTX 4090"); a model size may sit inside a method name ("Mistral-7B").
@@ -59,7 +59,7 @@ def find_groups(
     i = span.start
     while i < span.end:
         token = doc[i]
-        if token.ent_type_ in names or not is_number(token) or _is_scale_after_number(doc, i):
+        if token.ent_type_ in names or not is_number(token) or _is_scale_after_number(doc, i, units):
             i += 1
             continue
         group = _group_at(doc, i, span.end, units, lookahead)
@@ -69,8 +69,8 @@ def find_groups(
     return groups
 
 
-def _is_scale_after_number(doc: Doc, i: int) -> bool:
-    return i > 0 and scale_of(doc[i].text) is not None and is_number(doc[i - 1])
+def _is_scale_after_number(doc: Doc, i: int, units: UnitNormalizer) -> bool:
+    return i > 0 and units.scale_of(doc[i].text) is not None and is_number(doc[i - 1])
 
 
 def _group_at(doc: Doc, i: int, limit: int, units: UnitNormalizer, lookahead: bool) -> Group:
@@ -78,11 +78,12 @@ def _group_at(doc: Doc, i: int, limit: int, units: UnitNormalizer, lookahead: bo
     moe = _MOE.match(token.text)
     if moe:
         number = float(moe["experts"]) * float(moe["size"])
-        return Group(i, i + 1, number, scale_of(moe["scale"]) or 1.0, i, "parameter")
+        return Group(i, i + 1, number, units.scale_of(moe["scale"]) or 1.0, i, "parameter")
     group = Group(i, i + 1, parse_number(token.text) or 0.0)
-    j = _scale_position(doc, i, limit)
+    after_currency = i > 0 and units.is_currency(doc[i - 1].text)
+    j = _scale_position(doc, i, limit, units, after_currency)
     if j is not None:
-        group.scale, group.unit_start, group.end = scale_of(doc[j].text), j, j + 1
+        group.scale, group.unit_start, group.end = units.scale_of(doc[j].text, after_currency), j, j + 1
     j = group.end
     span_end = limit
     if j == limit and lookahead:
@@ -111,12 +112,13 @@ def _group_at(doc: Doc, i: int, limit: int, units: UnitNormalizer, lookahead: bo
 _UNIT_LOOKAHEAD = 3
 
 
-def _scale_position(doc: Doc, i: int, limit: int) -> int | None:
-    """Index of the scale after number ``i``: glued "7B", a word "7 billion", "7-billion"."""
+def _scale_position(doc: Doc, i: int, limit: int, units: UnitNormalizer, after_currency: bool) -> int | None:
+    """Index of the scale after number ``i``: glued "7B", a word "7 billion", "7-billion";
+    after a currency sign also a money scale ("$5m")."""
     j = i + 1
     if j < limit and doc[j].text in ("-", "–") and j + 1 < limit and len(doc[j + 1].text) > 2:
         j += 1
-    if j >= limit or scale_of(doc[j].text) is None:
+    if j >= limit or units.scale_of(doc[j].text, after_currency) is None:
         return None
     glued = not doc[j - 1].whitespace_
     return j if glued or len(doc[j].text) > 2 else None
@@ -240,6 +242,9 @@ class Normalizer:
         doc = span.doc
         kind = "model_size" if span.label_ == "MODEL_SIZE" else "result"
         unit = group.unit or rule.get("unit")
+        sign = doc[group.start - 1].text if group.start > 0 else ""
+        if group.unit is None and unit and self.units.is_currency(unit) and self.units.is_currency(sign):
+            unit = sign  # a money rule: the sign names the currency ("€3M")
         if kind == "model_size":
             if group.scale == 1.0 and group.unit != "parameter" and not _has_param_word(span):
                 return None  # a bare number next to a name is a version ("Llama 3.1"), no size
@@ -254,7 +259,7 @@ class Normalizer:
             value_norm, unit_norm = normalized
         start_char = doc[group.start].idx
         before = doc[group.start - 1] if group.start > 0 else None
-        if before is not None and before.text in ("$", "\\$", "US$") and not before.whitespace_:
+        if before is not None and self.units.is_currency(before.text) and not before.whitespace_:
             start_char = before.idx  # currency sign, or the opening '$' of LaTeX math
         end_token = doc[group.end - 1]
         end_char = end_token.idx + len(end_token.text)

@@ -18,7 +18,8 @@ class ClaimNormalizer(BatchedComponent):
     """Holds the one unit registry of this process and the rule lookup by id."""
 
     def __init__(self, ruleset: RuleSet) -> None:
-        self.normalizer = Normalizer(UnitNormalizer(ruleset.unit_files), ruleset.by_id())
+        units = UnitNormalizer(ruleset.unit_files, ruleset.scales("scale"), ruleset.scales("money_scale"))
+        self.normalizer = Normalizer(units, ruleset.by_id())
 
     def __call__(self, doc: Doc) -> Doc:
         qualifiers = {span.end: span.label_ for span in doc.spans.get("qualifiers", [])}

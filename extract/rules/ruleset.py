@@ -42,7 +42,7 @@ LABEL_KEYS: dict[str, set[str]] = {
     "DATASET": {"trim", "span"},
     "METHOD": {"type", "trim", "span"},
     "METRIC": {"direction"},
-    "DEVICE": set(),
+    "DEVICE": {"needs_context"},
     "GENERIC": set(),
     # claim patterns (become claim rows)
     "MODEL_SIZE": {"reject", "unit"},
@@ -52,13 +52,23 @@ LABEL_KEYS: dict[str, set[str]] = {
     "MACRO": set(),
     "QUALIFIER": {"qualifier"},
     # word lists the matching and linking code reads by role (never matched as entities)
-    "CUE": {"role"},
+    "CUE": {"role", "value"},
 }
 # What each cue role means; code reads a role with ``RuleSet.cues(role)``.
 CUE_ROLES = {
     "number_coordinator": "joins a bare number to the quantity after it ('5, 10 and 20%')",
     "approximately": "marks an approximate number before it ('~68', 'about 30')",
+    "scale": "a scale word: the number before it times the entry's 'value' ('7B', '5 million')",
+    "money_scale": "a scale word only after a currency sign ('$5m'), times the entry's 'value'",
+    "device_context": "a device word or vendor that makes a short device code a device ('T4 GPU')",
 }
+# Cue roles whose entries carry a 'value' (a positive number).
+VALUED_CUE_ROLES = ("scale", "money_scale")
+# Which scale words the derived @size_scale / @glued_size_scale macros accept: a parameter
+# count is written in millions or more; a size glued alone ("7B", "1.2T") in one letter of
+# billions or more ("10M" alone is rarely a model).
+SIZE_SCALE_MIN = 1e6
+GLUED_SIZE_SCALE_MIN = 1e9
 ENTITY_LABELS = ("DATASET", "METHOD", "METRIC", "DEVICE", "GENERIC")
 CLAIM_LABELS = ("MODEL_SIZE", "HARDWARE", "RESULT")
 KIND_OF_LABEL = {
@@ -164,7 +174,38 @@ class RuleSet:
         return sorted({r.family for r in self.rules})
 
     def macros(self) -> dict[str, dict[str, Any]]:
-        return {r.name: r.pattern for r in self.rules if r.label == "MACRO"}
+        """Every macro: the scale macros derived from the scale cues, then the MACRO entries
+        (a MACRO entry of the same name replaces a derived one)."""
+        return {**self.scale_macros(), **{r.name: r.pattern for r in self.rules if r.label == "MACRO"}}
+
+    def scales(self, role: str = "scale") -> dict[str, float]:
+        """Scale words of ``role``, as written → factor (``UnitNormalizer`` reads them)."""
+        if role not in VALUED_CUE_ROLES:
+            raise KeyError(f"'{role}' is not a scale role (known: {', '.join(VALUED_CUE_ROLES)})")
+        found: dict[str, float] = {}
+        for rule in self.rules:
+            value = rule.get("value")
+            if rule.label == "CUE" and rule.get("role") == role and _is_number(value):
+                for word in (rule.pattern, *rule.aliases):
+                    found.setdefault(word, float(value))
+        return found
+
+    def scale_macros(self) -> dict[str, dict[str, Any]]:
+        """@scale (every scale word), @money_scale (also those read after a currency sign),
+        @size_scale and @glued_size_scale (the scales a model size is written in)."""
+        scales, money = self.scales("scale"), self.scales("money_scale")
+
+        def orth(words: Iterable[str]) -> dict[str, Any]:
+            return {"ORTH": {"IN": sorted({form for w in words for form in _written_forms(w)})}}
+
+        return {
+            "scale": orth(scales),
+            "money_scale": orth({**scales, **money}),
+            "size_scale": orth(w for w, v in scales.items() if v >= SIZE_SCALE_MIN),
+            "glued_size_scale": orth(
+                w for w, v in scales.items() if v >= GLUED_SIZE_SCALE_MIN and len(w) == 1
+            ),
+        }
 
     def cues(self, role: str) -> dict[str, str]:
         """The cue words of ``role``, each as written and lowercased → the id of the entry that
@@ -179,6 +220,16 @@ class RuleSet:
                         found.setdefault(word, rule.id)
                         found.setdefault(word.lower(), rule.id)
         return found
+
+
+def _is_number(value: Any) -> bool:
+    """A positive finite JSON number (a scale factor)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < float("inf")
+
+
+def _written_forms(word: str) -> tuple[str, ...]:
+    """The spellings an ORTH pattern must list for a scale word: 'million', 'Million', 'MILLION'."""
+    return (word,) if len(word) <= 2 else (word, word.title(), word.upper())
 
 
 def builtin_rules_dir() -> Path:
@@ -452,10 +503,12 @@ def _check_values(obj: dict[str, Any], label: str, keys: set[str], where: str) -
         problems.append(f"{where}: missing required key 'qualifier' for QUALIFIER")
     if label == "CUE" and "role" not in obj:
         problems.append(f"{where}: missing required key 'role' for CUE")
+    if label == "CUE" and obj.get("role") in VALUED_CUE_ROLES and not _is_number(obj.get("value")):
+        problems.append(f"{where}: a '{obj.get('role')}' cue needs a positive number 'value'")
     words = [obj.get("pattern", ""), *obj.get("aliases", [])]
     if label == "CUE" and not all(isinstance(w, str) for w in words):
         problems.append(f"{where}: a CUE lists words: 'pattern' and 'aliases' must be strings")
-    for key in ("ignore_case", "disabled", "reject"):
+    for key in ("ignore_case", "disabled", "reject", "needs_context"):
         if key in obj and not isinstance(obj[key], bool):
             problems.append(f"{where}: '{key}' must be true or false")
     for key in STRING_KEYS:
@@ -552,7 +605,7 @@ def _check_token_patterns(ruleset: RuleSet) -> list[str]:
 
     matcher = Matcher(Vocab(), validate=True)
     problems = []
-    macros = {}
+    macros = ruleset.scale_macros()
     for rule in ruleset.by_label("MACRO"):
         detail = _spacy_problem(matcher, rule.id, [rule.pattern], "pattern")
         if detail:
