@@ -18,7 +18,7 @@ class ClaimNormalizer(BatchedComponent):
     """Holds the one unit registry of this process and the rule lookup by id."""
 
     def __init__(self, ruleset: RuleSet) -> None:
-        self.normalizer = Normalizer(UnitNormalizer(ruleset.unit_files), ruleset.by_id())
+        self.normalizer = Normalizer(UnitNormalizer(ruleset.unit_files), ruleset)
 
     def __call__(self, doc: Doc) -> Doc:
         qualifiers = {span.end: span.label_ for span in doc.spans.get("qualifiers", [])}

@@ -58,6 +58,9 @@ LABEL_KEYS: dict[str, set[str]] = {
 CUE_ROLES = {
     "number_coordinator": "joins a bare number to the quantity after it ('5, 10 and 20%')",
     "approximately": "marks an approximate number before it ('~68', 'about 30')",
+    "range_connector": "joins the numbers of a range or list, which share a unit ('5 to 10 GB', '3/4 GPUs')",
+    "one_device": "before a device, counts one of it ('a single A100')",
+    "abbreviation": "a word with a period that never ends a sentence ('Fig.', 'et al.'); as written",
 }
 ENTITY_LABELS = ("DATASET", "METHOD", "METRIC", "DEVICE", "GENERIC")
 CLAIM_LABELS = ("MODEL_SIZE", "HARDWARE", "RESULT")
@@ -172,12 +175,22 @@ class RuleSet:
         if role not in CUE_ROLES:
             raise KeyError(f"unknown cue role '{role}' (known: {', '.join(sorted(CUE_ROLES))})")
         found: dict[str, str] = {}
+        for word, rule_id in self.cue_words(role).items():
+            found.setdefault(word, rule_id)
+            found.setdefault(word.lower(), rule_id)
+        return found
+
+    def cue_words(self, role: str) -> dict[str, str]:
+        """The cue words of ``role`` as written only (for case-sensitive readers such as the
+        tokenizer's special cases) → the id of the entry that lists each."""
+        if role not in CUE_ROLES:
+            raise KeyError(f"unknown cue role '{role}' (known: {', '.join(sorted(CUE_ROLES))})")
+        found: dict[str, str] = {}
         for rule in self.rules:
             if rule.label == "CUE" and rule.get("role") == role:
                 for word in (rule.pattern, *rule.aliases):
                     if isinstance(word, str):
                         found.setdefault(word, rule.id)
-                        found.setdefault(word.lower(), rule.id)
         return found
 
 
