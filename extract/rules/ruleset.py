@@ -61,6 +61,7 @@ CUE_ROLES = {
     "range_connector": "joins the numbers of a range or list, which share a unit ('5 to 10 GB', '3/4 GPUs')",
     "one_device": "before a device, counts one of it ('a single A100')",
     "abbreviation": "a word with a period that never ends a sentence ('Fig.', 'et al.'); as written",
+    "column_synonym": "a header another leaderboard uses for our column, the entry's name ('benchmark')",
 }
 ENTITY_LABELS = ("DATASET", "METHOD", "METRIC", "DEVICE", "GENERIC")
 CLAIM_LABELS = ("MODEL_SIZE", "HARDWARE", "RESULT")
