@@ -1,7 +1,8 @@
 """The ``extract`` command line. Nothing else imports this module.
 
 Exit codes: 0 success (rejected records are counted, not fatal); 1 ``--strict`` stopped at a
-bad record, or ``rules test`` found an example that does not fire; 2 an expected error (bad
+bad record, ``rules test`` found an example that does not fire, or ``rules check --strict``
+found a warning; 2 an expected error (bad
 input path, bad rules, bad query) shown as one line per problem; 3 an internal error (a bug:
 one line, ``--debug`` for the traceback); 130 interrupted (SIGINT); 143 terminated (SIGTERM).
 ``--debug`` shows the traceback of any error.
@@ -171,21 +172,30 @@ def _rules_list(args: argparse.Namespace) -> int:
 def _rules_check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from extract.cli.rules import check_summary
+    from extract.cli.rules import check_summary, lint
     from extract.errors import QueryError, RuleError
+    from extract.pipeline.build import build_nlp
     from extract.rules.ruleset import load_directories, load_rules
 
     if args.alone and not args.dirs:
         raise QueryError("rules check --alone needs at least one DIR")
     try:
         ruleset = load_directories([Path(d) for d in args.dirs]) if args.alone else load_rules(args.dirs)
+        warnings = lint(ruleset, build_nlp(args.dirs))  # examples run as ``batch --rules DIR`` would
     except RuleError as exc:
         for problem in exc.problems:  # compiler style: path:line [id]: problem
             print(problem, file=sys.stderr)
         count = len(exc.problems)
         print(f"extract: rules check failed: {count} problem{'s' * (count != 1)}", file=sys.stderr)
         return exc.exit_code
-    print(f"extract: rules OK: {check_summary(ruleset)}")
+    for warning in warnings:
+        print(warning.line(), file=sys.stderr)
+    if warnings and args.strict:
+        count = len(warnings)
+        print(f"extract: rules check failed: {count} warning{'s' * (count != 1)} (--strict)", file=sys.stderr)
+        return 1
+    noted = f" ({len(warnings)} warning{'s' * (len(warnings) != 1)})" if warnings else ""
+    print(f"extract: rules OK{noted}: {check_summary(ruleset)}")
     return 0
 
 
@@ -251,6 +261,7 @@ def _add_rule_commands(commands: argparse._SubParsersAction) -> None:
     )
     check.add_argument("dirs", nargs="*", metavar="DIR", help="rule directories layered on the built-in ones")
     check.add_argument("--alone", action="store_true", help="check only the DIRs, without the built-in rules")
+    check.add_argument("--strict", action="store_true", help="warnings fail the check too (exit 1)")
     check.set_defaults(run=_rules_check)
 
     test = rule_commands.add_parser("test", help="run each rule's example through the pipeline")

@@ -20,14 +20,15 @@ import os
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from extract.errors import QueryError
-from extract.match.matcher import CompiledRules
+from extract.match.matcher import CompiledRules, resolve_overlaps
+from extract.rules.lint import LintWarning, long_examples, repeated_items, surface_clashes
 from extract.rules.ruleset import CLAIM_LABELS, KIND_OF_LABEL, Rule, RuleSet
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
@@ -111,6 +112,98 @@ def check_summary(ruleset: RuleSet) -> str:
     if replaced or ruleset.disabled:
         text += f"; {replaced} overridden, {len(ruleset.disabled)} disabled"
     return text
+
+
+# ---------------------------------------------------------------- lint
+
+
+def lint(ruleset: RuleSet, nlp: Language | None = None) -> list[LintWarning]:
+    """Every warning about ``ruleset``, in file order; with ``nlp`` (the pipeline these rules
+    build) also the checks that run each entry's example."""
+    found = [*repeated_items(ruleset), *long_examples(ruleset), *clash_warnings(ruleset)]
+    if nlp is not None:
+        found += example_warnings(nlp, ruleset)
+    return sorted(found, key=lambda w: (w.rule.path, w.rule.line, w.message))
+
+
+def clash_warnings(ruleset: RuleSet) -> list[LintWarning]:
+    """A text two entity entries both list: the matcher keeps one (``resolve_overlaps``: on
+    equal spans the higher priority, then the id that sorts first); the others never match it."""
+    found = []
+    for clash in surface_clashes(ruleset):
+        winner = resolve_overlaps([(rule, 0, 1) for rule in clash.rules])[0][0]
+        for rule, text in zip(clash.rules, clash.texts):
+            if rule is winner:
+                continue
+            if winner.priority != rule.priority:
+                why = f"priority {winner.priority} > {rule.priority}"
+            else:
+                why = f"same priority {rule.priority}, its id sorts first"
+            where = f"[{winner.id}] ({short_path(winner.path)}:{winner.line})"
+            if winner.label == rule.label:
+                what = f"duplicate {rule.label} name: '{text}' is also listed by {where}"
+            else:
+                what = f"label conflict: '{text}' is also a {winner.label} in {where}"
+            found.append(LintWarning(rule, f"{what}, which wins ({why}); this entry never matches it"))
+    return found
+
+
+# labels whose entries' examples are expected to exercise every alias (claim patterns and
+# qualifiers: each alias is another way of writing the claim); gazetteer aliases are
+# spellings of one name, and one example sentence shows one of them
+EXERCISED_LABELS = (*CLAIM_LABELS, "QUALIFIER")
+
+
+def example_warnings(nlp: Language, ruleset: RuleSet) -> list[LintWarning]:
+    """Per pattern of each entry with an example: an alias of a claim pattern or qualifier
+    that does not match the example; a token pattern that matches it, but whose text goes to
+    another entry (longer, or of higher priority) everywhere it matches."""
+    chosen = [r for r in ruleset.rules if r.example and r.label not in ("MACRO", "CUE") and _linted(r)]
+    macros = ruleset.macros()
+    by_id = ruleset.by_id()
+    found = []
+    for rule, doc in zip(chosen, nlp.pipe(r.example for r in chosen)):
+        final = _final_spans(rule, doc)
+        keys = ["pattern"] + [f"aliases[{i}]" for i in range(len(rule.aliases))]
+        for key, pattern in zip(keys, (rule.pattern, *rule.aliases)):
+            matches = _own_matches(nlp, replace(rule, pattern=pattern, aliases=()), doc, macros)
+            if not matches:
+                if key != "pattern" and rule.label in EXERCISED_LABELS:
+                    found.append(LintWarning(rule, f"{key} is not exercised: it does not match the example"))
+                continue
+            if isinstance(pattern, str) or rule.get("reject"):
+                continue  # a veto does not compete for its text; phrases clash by text (above)
+            winners = [[f for f in final if f[1] < e and s < f[2]] for s, e in matches]
+            if all(w and all(f[0] != rule.id for f in w) for w in winners):
+                other, start, end = winners[0][0]
+                own = matches[0][1] - matches[0][0]
+                if end - start > own:
+                    why = "longer"
+                elif other in by_id and by_id[other].priority > rule.priority:
+                    why = f"priority {by_id[other].priority} > {rule.priority}"
+                else:
+                    why = "kept by the pipeline"
+                text = doc[start:end].text
+                message = f"{key} is shadowed: on the example, '{text}' goes to [{other}] ({why})"
+                found.append(LintWarning(rule, message))
+    return found
+
+
+def _linted(rule: Rule) -> bool:
+    """Entries with something the example checks can find: a token pattern, or aliases a
+    claim pattern's example should exercise."""
+    patterns = (rule.pattern, *rule.aliases)
+    exercised = bool(rule.aliases) and rule.label in EXERCISED_LABELS
+    return exercised or any(isinstance(p, list) for p in patterns)
+
+
+def _final_spans(rule: Rule, doc: Doc) -> list[tuple[str, int, int]]:
+    """(rule id, start, end) of what the pipeline kept where ``rule`` competes."""
+    if rule.label in CLAIM_LABELS:
+        return [(s.id_, s.start, s.end) for s in doc.spans.get("claims", [])]
+    if rule.label == "QUALIFIER":
+        return [(s.id_, s.start, s.end) for s in doc.spans.get("qualifiers", [])]
+    return [(s.ent_id_, s.start, s.end) for s in doc.ents]
 
 
 # ---------------------------------------------------------------- test

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from extract.claim import Claim
-from extract.rules.ruleset import Rule
+from extract.rules.ruleset import Rule, RuleSet
 from extract.text.doc import doc_text, sentence_index, sentence_of, sentence_span
 from extract.units import UnitNormalizer, parse_number
 
@@ -25,10 +25,8 @@ SIZE_NAME_ENTITIES = {"DATASET", "DEVICE"}
 # Entities that end a group's unit words ("7B LLaMA": LLaMA is no unit).
 UNIT_STOP_ENTITIES = {"DATASET", "METHOD"}
 # Delimiters skipped before unit words ("3.5-fold", "$10^{24}$ FLOPs").
-_UNIT_LEAD = {"-", "–", "$"}
-RANGE_CONNECTORS = {"-", "–", "—", "--", "to", "~", "and", "or", "/", ","}
+_UNIT_LEAD = {"-", "–", "$"}  # syntax: marks glued before a unit ("-GPU", "$"), not words
 _MOE = re.compile(r"^(?P<experts>\d+)[x×](?P<size>\d+(?:\.\d+)?)(?P<scale>[BMT])$")
-_COUNT_WORDS = {"single": 1, "a": None, "an": None}
 
 
 @dataclass
@@ -48,11 +46,17 @@ def is_number(token: Token) -> bool:
 
 
 def find_groups(
-    span: Span, units: UnitNormalizer, names: set[str] = NAME_ENTITIES, lookahead: bool = False
+    span: Span,
+    units: UnitNormalizer,
+    connectors: frozenset[str],
+    names: set[str] = NAME_ENTITIES,
+    lookahead: bool = False,
 ) -> list[Group]:
     """Every number in ``span`` with the scale and unit words written right after it.
 
-    With ``lookahead``, a number the pattern ends on may take unit words that follow the
+    ``connectors`` (cue role ``range_connector``) join the numbers of a range ("5 to 10 GB"),
+    which then share a unit; they also end a number's unit words. With ``lookahead``, a
+    number the pattern ends on may take unit words that follow the
     span ("accuracy of 85 %" matched as "accuracy of 85")."""
     groups: list[Group] = []
     doc = span.doc
@@ -62,10 +66,10 @@ def find_groups(
         if token.ent_type_ in names or not is_number(token) or _is_scale_after_number(doc, i, units):
             i += 1
             continue
-        group = _group_at(doc, i, span.end, units, lookahead)
+        group = _group_at(doc, i, span.end, units, connectors, lookahead)
         groups.append(group)
         i = group.end
-    _share_range_units(doc, groups)
+    _share_range_units(doc, groups, connectors)
     return groups
 
 
@@ -73,7 +77,9 @@ def _is_scale_after_number(doc: Doc, i: int, units: UnitNormalizer) -> bool:
     return i > 0 and units.scale_of(doc[i].text) is not None and is_number(doc[i - 1])
 
 
-def _group_at(doc: Doc, i: int, limit: int, units: UnitNormalizer, lookahead: bool) -> Group:
+def _group_at(
+    doc: Doc, i: int, limit: int, units: UnitNormalizer, connectors: frozenset[str], lookahead: bool
+) -> Group:
     token = doc[i]
     moe = _MOE.match(token.text)
     if moe:
@@ -94,7 +100,7 @@ def _group_at(doc: Doc, i: int, limit: int, units: UnitNormalizer, lookahead: bo
         words_end < limit
         and not is_number(doc[words_end])
         and (words_end < span_end or doc[words_end].ent_type_ not in UNIT_STOP_ENTITIES)
-        and doc[words_end].text.lower() not in RANGE_CONNECTORS - {"-"}
+        and (doc[words_end].text == "-" or doc[words_end].text.lower() not in connectors)
     ):
         words_end += 1
     first = j
@@ -158,10 +164,10 @@ def _unit_key(span: Span) -> str:
     return "_".join(t.text for t in span if t.text not in ("-", "–"))
 
 
-def _share_range_units(doc: Doc, groups: list[Group]) -> None:
+def _share_range_units(doc: Doc, groups: list[Group], connectors: frozenset[str]) -> None:
     for left, right in zip(reversed(groups[:-1]), reversed(groups[1:])):
         between = doc[left.end : right.start]
-        joined = all(t.text.lower() in RANGE_CONNECTORS for t in between) and len(between) <= 2
+        joined = all(t.text.lower() in connectors for t in between) and len(between) <= 2
         if left.unit is None and joined and right.unit is not None:
             left.unit = right.unit
             if left.scale == 1.0:
@@ -169,11 +175,14 @@ def _share_range_units(doc: Doc, groups: list[Group]) -> None:
 
 
 class Normalizer:
-    """Builds ``Claim`` rows from matched spans; holds the unit registry and rule lookup."""
+    """Builds ``Claim`` rows from matched spans; holds the unit registry, the rule lookup and
+    the cue words it reads (``range_connector``, ``one_device``)."""
 
-    def __init__(self, units: UnitNormalizer, rules_by_id: dict[str, Rule]) -> None:
+    def __init__(self, units: UnitNormalizer, ruleset: RuleSet) -> None:
         self.units = units
-        self.rules = rules_by_id
+        self.rules = ruleset.by_id()
+        self.connectors = frozenset(ruleset.cues("range_connector"))
+        self.one_device = frozenset(ruleset.cues("one_device"))
 
     def claims(self, doc: Doc, spans: Sequence[Span], qualifiers: dict[int, str]) -> list[Claim]:
         starts = sentence_index(doc)
@@ -185,7 +194,8 @@ class Normalizer:
                 rows.append(self._hardware(span, rule, sentence))
                 continue
             names = SIZE_NAME_ENTITIES if span.label_ == "MODEL_SIZE" else NAME_ENTITIES
-            for group in find_groups(span, self.units, names, lookahead=span.label_ == "RESULT"):
+            result = span.label_ == "RESULT"
+            for group in find_groups(span, self.units, self.connectors, names, lookahead=result):
                 row = self._quantity(span, rule, group, sentence, qualifiers)
                 if row is not None:
                     rows.append(row)
@@ -289,7 +299,7 @@ class Normalizer:
         name = (specific or names or [None])[0]
         count = None
         memory: Group | None = None
-        for group in find_groups(span, self.units):
+        for group in find_groups(span, self.units, self.connectors):
             if (
                 group.unit
                 and self.units.normalize(1.0, group.unit)
@@ -299,8 +309,8 @@ class Normalizer:
             elif count is None and group.scale == 1.0:
                 count = _device_count(group.number)
         for token in span:
-            if count is None and token.lower_ in _COUNT_WORDS and _COUNT_WORDS[token.lower_]:
-                count = _COUNT_WORDS[token.lower_]
+            if count is None and token.lower_ in self.one_device:
+                count = 1
         claim = Claim(
             kind="hardware",
             text=span.text,
@@ -373,5 +383,5 @@ def model_name(doc: Doc, group: Group) -> str | None:
     return None
 
 
-_HYPHENS = ("-", "–")
+_HYPHENS = ("-", "–")  # syntax: the dashes that glue a name to its size ("Llama-7B")
 _NAME_KINDS = {"METHOD": "method", "DATASET": "dataset"}

@@ -9,6 +9,7 @@ import spacy
 from spacy.attrs import LIKE_NUM
 from spacy.language import Language
 
+from extract.rules.ruleset import cached_rules
 from extract.text.tokenize import customize_tokenizer
 from extract.units import is_written_number
 
@@ -23,7 +24,7 @@ def build_nlp(rules: Sequence[str | os.PathLike] = (), use_env: bool = True) -> 
     nlp.max_length = MAX_LENGTH
     # LIKE_NUM widened to '3.8e25', '10^24' and '10,000' so '@number' matches every form.
     nlp.vocab.lex_attr_getters[LIKE_NUM] = is_written_number
-    customize_tokenizer(nlp)
+    customize_tokenizer(nlp, cached_rules(tuple(rules), use_env).cue_words("abbreviation"))
     nlp.add_pipe("ml_sentences")
     config = {"rules": [str(p) for p in rules], "use_env": use_env}
     nlp.add_pipe("ml_entities", config=config)

@@ -19,7 +19,7 @@ class ClaimNormalizer(BatchedComponent):
 
     def __init__(self, ruleset: RuleSet) -> None:
         units = UnitNormalizer(ruleset.unit_files, ruleset.scales("scale"), ruleset.scales("money_scale"))
-        self.normalizer = Normalizer(units, ruleset.by_id())
+        self.normalizer = Normalizer(units, ruleset)
 
     def __call__(self, doc: Doc) -> Doc:
         qualifiers = {span.end: span.label_ for span in doc.spans.get("qualifiers", [])}

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from extract.errors import QueryError
+from extract.rules.ruleset import RuleSet, cached_rules
 from extract.rules.vocabulary import vocabulary
 from extract.table.frames import CLAIM_COLUMNS, read_table, write_table
 
@@ -49,23 +50,7 @@ TEXT_COLUMNS = (
     *("metric", "dataset", "method", "model", "hardware", "rule", "baseline"),
 )
 GENERIC_DEVICES = ("GPU", "TPU")  # a device class; dropped when the paper names a device model
-# Header names other leaderboards use for our columns (after folding case and spaces).
-SYNONYMS = {
-    "id": "paper_id",
-    "paper": "paper_id",
-    "paper_title": "title",
-    "benchmark": "dataset",
-    "task": "dataset",
-    "score": "value",
-    "result": "value",
-    "params": "model_size_params",
-    "parameters": "model_size_params",
-    "model_size": "model_size_params",
-    "gpus": "n_devices",
-    "n_gpus": "n_devices",
-    "num_gpus": "n_devices",
-    "devices": "n_devices",
-}
+# syntax, not lexicon: the spellings of a boolean cell (higher/lower: a direction column)
 _TRUTH = {"true": True, "yes": True, "1": True, "higher": True, "false": False, "no": False, "0": False}
 _TRUTH |= {"lower": False, "1.0": True, "0.0": False}
 
@@ -134,14 +119,22 @@ def claims_table(df: pd.DataFrame, source: str) -> pd.DataFrame:
     return typed(df, source)
 
 
-def _header_key(name: object) -> str:
+def _header_key(name: object, synonyms: dict[str, str]) -> str:
     key = re.sub(r"[^0-9a-z]+", "_", str(name).strip().casefold()).strip("_")
-    return SYNONYMS.get(key, key)
+    return synonyms.get(key, key)
+
+
+def column_synonyms(ruleset: RuleSet) -> dict[str, str]:
+    """Header names other leaderboards use (cue role ``column_synonym``, folded like
+    ``_header_key`` folds a header) → our column, the ``name`` of the entry listing each."""
+    by_id = ruleset.by_id()
+    return {word: by_id[rule_id].name for word, rule_id in ruleset.cues("column_synonym").items()}
 
 
 def as_leaderboard(df: pd.DataFrame, source: str, rules: Sequence[str | os.PathLike] = ()) -> pd.DataFrame:
     """A leaderboard made elsewhere → our columns (mapped by name), extra columns kept after."""
-    renamed = df.rename(columns=_header_key)
+    synonyms = column_synonyms(cached_rules(tuple(rules)))
+    renamed = df.rename(columns=lambda name: _header_key(name, synonyms))
     clashes = renamed.columns[renamed.columns.duplicated()].unique().tolist()
     if clashes:
         raise QueryError(f"{source}: several columns map to '{clashes[0]}' (rename one of them)")

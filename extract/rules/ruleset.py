@@ -61,6 +61,10 @@ CUE_ROLES = {
     "scale": "a scale word: the number before it times the entry's 'value' ('7B', '5 million')",
     "money_scale": "a scale word only after a currency sign ('$5m'), times the entry's 'value'",
     "device_context": "a device word or vendor that makes a short device code a device ('T4 GPU')",
+    "range_connector": "joins the numbers of a range or list, which share a unit ('5 to 10 GB', '3/4 GPUs')",
+    "one_device": "before a device, counts one of it ('a single A100')",
+    "abbreviation": "a word with a period that never ends a sentence ('Fig.', 'et al.'); as written",
+    "column_synonym": "a header another leaderboard uses for our column, the entry's name ('benchmark')",
 }
 # Cue roles whose entries carry a 'value' (a positive number).
 VALUED_CUE_ROLES = ("scale", "money_scale")
@@ -213,12 +217,22 @@ class RuleSet:
         if role not in CUE_ROLES:
             raise KeyError(f"unknown cue role '{role}' (known: {', '.join(sorted(CUE_ROLES))})")
         found: dict[str, str] = {}
+        for word, rule_id in self.cue_words(role).items():
+            found.setdefault(word, rule_id)
+            found.setdefault(word.lower(), rule_id)
+        return found
+
+    def cue_words(self, role: str) -> dict[str, str]:
+        """The cue words of ``role`` as written only (for case-sensitive readers such as the
+        tokenizer's special cases) → the id of the entry that lists each."""
+        if role not in CUE_ROLES:
+            raise KeyError(f"unknown cue role '{role}' (known: {', '.join(sorted(CUE_ROLES))})")
+        found: dict[str, str] = {}
         for rule in self.rules:
             if rule.label == "CUE" and rule.get("role") == role:
                 for word in (rule.pattern, *rule.aliases):
                     if isinstance(word, str):
                         found.setdefault(word, rule.id)
-                        found.setdefault(word.lower(), rule.id)
         return found
 
 

@@ -11,6 +11,7 @@ and scale, which lets one token pattern cover both "7B model" and "Mistral-7B".
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from spacy.attrs import IDX, LENGTH, ORTH
 from spacy.lang.char_classes import ALPHA, UNITS
@@ -91,43 +92,6 @@ _GLUED_AFTER_INFIX = re.compile(
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
-# Abbreviations whose period must not end a sentence.
-ABBREVIATIONS = (
-    "al.",
-    "Fig.",
-    "Figs.",
-    "fig.",
-    "Eq.",
-    "Eqs.",
-    "eq.",
-    "approx.",
-    "resp.",
-    "U.S.",
-    "cf.",
-    "Sec.",
-    "Tab.",
-    "No.",
-    "Ref.",
-    "Refs.",
-    "Dr.",
-    "Prof.",
-    "St.",
-    "Inc.",
-    "Corp.",
-    "Ltd.",
-    "Co.",
-    "Jr.",
-    "esp.",
-    "incl.",
-    "w.r.t.",
-    "a.k.a.",
-    "i.i.d.",
-    "s.t.",
-    "viz.",
-    "ca.",
-)
-
-
 # spaCy caches the tokenization of each whitespace chunk, up to 10,000 chunks by default;
 # abstracts fill that within a few hundred papers, after which every new word pays the full
 # affix-regex cost. 100,000 chunks (~25 MB) keep the corpus's common words cached:
@@ -182,14 +146,15 @@ class MLTokenizer:
             yield self(text)
 
 
-def customize_tokenizer(nlp: Language) -> None:
-    """Install the ML-notation rules on ``nlp``'s tokenizer.
+def customize_tokenizer(nlp: Language, abbreviations: Iterable[str] = ()) -> None:
+    """Install the ML-notation rules on ``nlp``'s tokenizer; ``abbreviations`` (cue role
+    ``abbreviation``: "Fig.", "et al.") stay whole tokens, so their period ends no sentence.
 
     A new Tokenizer is built with every rule at once: each setter on an existing one
     reloads all special cases, which made pipeline start-up a third slower."""
     old = nlp.tokenizer
     rules = {k: v for k, v in old.rules.items() if k not in _DROPPED_SPECIAL_CASES}
-    rules.update({a: [{ORTH: a}] for a in ABBREVIATIONS if " " not in a})
+    rules.update({a: [{ORTH: a}] for a in abbreviations if " " not in a})
     defaults = nlp.Defaults
     prefixes = list(defaults.prefixes) + [r"~", r"≈", r"∼"] + _LATEX_PREFIXES
     default_suffixes = [_NAME_SAFE_UNIT_SUFFIX if r == _DEFAULT_UNIT_SUFFIX else r for r in defaults.suffixes]

@@ -1,0 +1,98 @@
+"""Rules are data: no lexicon (a list of words a user might extend) lives in a Python module.
+
+Scans every module of ``extract/`` for a module-level set, list, tuple or frozenset literal
+of five or more word-like strings; each belongs in a rule file (usually a ``CUE`` role in
+``rules/cues.jsonl``, read with ``RuleSet.cues(role)``). Lists of syntax, not words, are not
+word-like (punctuation, brackets) or are allowed below with their reason.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "extract"
+MIN_WORDS = 5
+_WORDLIKE = re.compile(r"[A-Za-z][A-Za-z.'-]*")
+
+# module: names of module-level word lists that may stay, each with its reason
+ALLOWED: dict[str, set[str]] = {
+    # owned by another branch, to be moved
+    "extract.link.linker": {"_ELABORATION", "_BASELINE_CUES", "_DATASET_PREPOSITIONS"},
+    # owned by another branch, to be moved
+    "extract.match.entities": {"_VARIANT_WORDS"},
+    # owned by another branch, to be moved
+    "extract.match.names": {"_NOT_NAMES"},
+    # scale letters and byte units the tokenizer keeps glued: the units branch owns scale words
+    "extract.text.tokenize": {"_UNITS_KEPT_GLUED"},
+    # words too frequent to anchor a pattern on: a speed table, claims are the same whatever it holds
+    "extract.match.anchors": {"COMMON"},
+    # identifiers, not words: the package's public names, table columns, rule-file keys and labels
+    "extract": {"__all__"},
+    "extract.evaluate": {"FIELDS"},
+    "extract.query.leaderboard": {"LEADERBOARD_COLUMNS"},
+    "extract.query.select": {"LEADERBOARD_VIEW"},
+    "extract.show.explain": {"LINK_FIELDS"},
+    "extract.rules.ruleset": {"COMMON_KEYS", "ENTITY_LABELS", "TOKEN_KEYS"},
+}
+
+
+def _strings(node: ast.AST) -> list[str] | None:
+    """The string constants of a set/list/tuple literal (or frozenset/set/tuple of one)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 1:
+        if node.func.id in ("frozenset", "set", "tuple", "list"):
+            node = node.args[0]
+    split = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "split"
+    if split and isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str):
+        return node.func.value.value.split()  # "of the a an".split()
+    if not isinstance(node, (ast.Set, ast.List, ast.Tuple)):
+        return None
+    return [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+
+
+def word_lists(path: Path) -> dict[str, list[str]]:
+    """Module-level names bound to a literal of at least MIN_WORDS word-like strings."""
+    found = {}
+    for node in ast.parse(path.read_text("utf-8"), str(path)).body:
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
+        strings = _strings(value) or []
+        words = [s for s in strings if _WORDLIKE.fullmatch(s)]
+        if len(words) >= MIN_WORDS:
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    found[target.id] = words
+    return found
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_no_module_holds_a_word_list():
+    offending = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        allowed = ALLOWED.get(module_name(path), set())
+        for name, words in word_lists(path).items():
+            if name not in allowed:
+                offending.append(f"{module_name(path)}.{name}: {', '.join(words[:6])}, …")
+    assert offending == []
+
+
+def test_the_allowlist_names_only_lists_that_exist():
+    """A list that moved to a rule file leaves the allowlist too."""
+    modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    for module, names in ALLOWED.items():
+        assert names <= set(word_lists(modules[module])), module
+
+
+def test_a_word_list_is_found(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text('X = {"base", "large", "small", "tiny", "mini"}\nY = ("(", ")", "[", "]", "{")\n')
+    assert list(word_lists(module)) == ["X"]
