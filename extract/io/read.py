@@ -34,12 +34,14 @@ from extract.keymap import KeyMap
 
 @dataclass(frozen=True)
 class Record:
-    """One abstract as it stands in one input file."""
+    """One abstract as it stands in one input file. ``extra``: every other field of the
+    record (date, categories, authors, …) as text (``metadata_text``), in input order."""
 
     source: str
     title: str
     abstract: str
     id: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class Paper:
     title: str
     abstract: str
     sources: list[str] = field(default_factory=list)
+    extra: dict[str, str] = field(default_factory=dict)
 
 
 DEFAULT_FIELDS = Fields()
@@ -394,13 +397,15 @@ def _repair_mojibake(text: str) -> str:
     return repaired if len(_MOJIBAKE.findall(repaired)) < len(_MOJIBAKE.findall(text)) else text
 
 
-def _make_record(source: str, title: str, abstract: str, rid: str | None) -> Record | Rejected:
+def _make_record(
+    source: str, title: str, abstract: str, rid: str | None, extra: dict[str, str] | None = None
+) -> Record | Rejected:
     title, abstract = clean_text(title), clean_text(abstract)
     if not title and not abstract:
         return Rejected(source, "empty record: no title and no abstract")
     if not abstract:
         return Rejected(source, "missing or empty abstract")
-    return Record(source=source, title=title, abstract=abstract, id=rid)
+    return Record(source=source, title=title, abstract=abstract, id=rid, extra=extra or {})
 
 
 # ---------------------------------------------------------------- page dumps
@@ -755,7 +760,32 @@ def _record_from_mapping(source: str, obj: dict, fields: Fields) -> Record | Rej
     rid, problem = _id_text(obj.get(fields.id))
     if problem:
         return Rejected(source, problem)
-    return _make_record(source, title or "", abstract or "", rid)
+    return _make_record(source, title or "", abstract or "", rid, _metadata(obj, fields))
+
+
+def _metadata(obj: dict, fields: Fields) -> dict[str, str]:
+    """The record's other fields (not id, title, abstract), each as text; empty ones left out."""
+    named = (fields.id, fields.title, fields.abstract)
+    found = {}
+    for key, value in obj.items():
+        text = metadata_text(value)
+        name = str(key).translate(_ID_TRANSLATION).strip()
+        if key not in named and name and text:
+            found[name] = text
+    return found
+
+
+def metadata_text(value: object) -> str:
+    """A metadata value as one table cell: text cleaned like an abstract; a number or boolean
+    as JSON writes it; a list of those joined by ``"; "`` (``["cs.CL", "cs.LG"]`` →
+    ``"cs.CL; cs.LG"``); anything nested as compact JSON; missing (null) as ''."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list) and all(isinstance(v, (str, int, float, bool)) for v in value):
+        return "; ".join(filter(None, map(metadata_text, value)))
+    return clean_text(json.dumps(value, ensure_ascii=False))
 
 
 def _id_text(value: object) -> tuple[str | None, str | None]:
@@ -970,7 +1000,9 @@ def read_papers(
         if isinstance(outcome, Rejected):
             rejects.append(outcome)
         elif outcome.is_new:
-            papers.append(Paper(outcome.paper_id, item.title, item.abstract, [item.source, outcome.key]))
+            papers.append(
+                Paper(outcome.paper_id, item.title, item.abstract, [item.source, outcome.key], item.extra)
+            )
     for paper in papers:
         first, key = paper.sources
         paper.sources = dedupe.sources_of(key, first)

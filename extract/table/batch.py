@@ -50,6 +50,7 @@ from extract.table.frames import (
     claims_frame,
     format_of,
     frame,
+    metadata_column,
     papers_frame,
 )
 
@@ -219,10 +220,12 @@ def resolve_timeout(seconds: float | None) -> float | None:
 
 @dataclass
 class Batch:
-    """One chunk of new papers, with the rejects met while reading it (kept in order)."""
+    """One chunk of new papers, with the rejects met while reading it (kept in order), and
+    each paper's input metadata (``Record.extra``; kept here, not sent to workers)."""
 
     items: list[Item]
     rejects: list[dict]
+    metadata: list[dict[str, str]] = field(default_factory=list)
 
 
 def batches(
@@ -237,6 +240,7 @@ def batches(
     while chunk := list(islice(iterator, size)):
         items: list[Item] = []
         rejects: list[dict] = []
+        metadata: list[dict[str, str]] = []
         for item in chunk:
             if isinstance(item, Rejected) and item.warning:
                 summary.warnings.append(f"{item.source}: {item.reason}")
@@ -254,9 +258,10 @@ def batches(
             paper_id, is_new, key = outcome
             if is_new:
                 items.append((paper_id, item.title, item.abstract, item.source, key))
+                metadata.append(item.extra)
             else:
                 summary.duplicates += 1
-        yield Batch(items, rejects)
+        yield Batch(items, rejects, metadata)
 
 
 # ---------------------------------------------------------------- engines
@@ -359,6 +364,7 @@ class Sink:
 
     def __init__(self) -> None:
         self.spool = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self.metadata: dict[str, None] = {}  # the input's other fields, in order of first use
 
     def claims(self, rows: list[dict]) -> None:
         raise NotImplementedError
@@ -369,7 +375,13 @@ class Sink:
     def papers(self, frame_: pd.DataFrame) -> None:
         raise NotImplementedError
 
-    def spool_papers(self, rows: list[dict]) -> None:
+    def spool_papers(self, rows: list[dict], metadata: Sequence[dict[str, str]] = ()) -> None:
+        """Keep papers rows until the run ends; each gets its paper's input metadata."""
+        for row, extra in zip(rows, metadata):
+            for name, value in extra.items():
+                column = metadata_column(name)
+                self.metadata.setdefault(column)
+                row[column] = value
         try:
             for row in rows:
                 self.spool.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -386,7 +398,7 @@ class Sink:
             for row in chunk:
                 row["sources"] = ";".join(dedupe.sources_of(row.pop("key"), row["sources"]))
                 row.pop("kinds")
-            self.papers(papers_frame(chunk))
+            self.papers(papers_frame(chunk, self.metadata))
         self.spool.close()
 
 
@@ -430,6 +442,7 @@ class FileSink(Sink):
             self._write(0, claims_frame(rows))
 
     def papers(self, frame_: pd.DataFrame) -> None:
+        self.writers[1].columns = list(frame_.columns)  # every chunk has the same metadata columns
         self._write(1, frame_)
 
     def rejects(self, rows: list[dict]) -> None:
@@ -484,7 +497,9 @@ def process(
     for batch, result in runner(batches(records, summary, dedupe, strict)):
         sink.rejects(batch.rejects)
         sink.claims(result.claims)
-        sink.spool_papers(result.papers)
+        for row, item in zip(result.papers, batch.items):
+            row["abstract"] = item[2]  # the cleaned text the offsets index
+        sink.spool_papers(result.papers, batch.metadata)
         for row in result.papers:
             setattr(summary, row["status"], getattr(summary, row["status"]) + 1)
             summary.claims.update(row["kinds"])

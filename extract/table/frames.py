@@ -26,7 +26,8 @@ from extract.errors import OutputError, QueryError
 
 _CLAIM_FIELDS = [f.name for f in fields(Claim)]  # the contract order
 CLAIM_COLUMNS = ["paper_id", *_CLAIM_FIELDS]
-PAPER_COLUMNS = ["paper_id", "title", "sources", "n_claims", "status", "error"]
+# then every other field of the input records (``metadata_columns``)
+PAPER_COLUMNS = ["paper_id", "title", "sources", "n_claims", "status", "error", "abstract"]
 SUFFIXES = (".csv", ".jsonl", ".parquet")
 # A spreadsheet reads a cell that starts with one of these as a formula (OWASP, "CSV Injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -59,6 +60,7 @@ _DTYPES = {
     "n_claims": "int64",
     "status": "string",
     "error": "string",
+    "abstract": "string",
 }
 
 
@@ -77,8 +79,17 @@ def claims_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return frame(rows, CLAIM_COLUMNS)
 
 
-def papers_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    return frame(rows, PAPER_COLUMNS)
+def papers_frame(rows: list[dict[str, Any]], metadata: Iterable[str] = ()) -> pd.DataFrame:
+    """Papers rows → DataFrame: our columns, then the input's other fields (text) in ``metadata``."""
+    extra = list(metadata)
+    return frame(rows, PAPER_COLUMNS + extra).astype(dict.fromkeys(extra, "string"))
+
+
+def metadata_column(field_name: str) -> str:
+    """The papers column of an input field: its own name, or ``input_`` + it when the name is
+    one of ours (an input field ``status`` must not overwrite the run's status)."""
+    ours = field_name in PAPER_COLUMNS or field_name in ("key", "kinds")  # + the spool's own keys
+    return f"input_{field_name}" if ours else field_name
 
 
 def format_of(path: Path) -> str:
@@ -95,7 +106,7 @@ class TableWriter:
     def __init__(self, path: str | os.PathLike, columns: list[str]) -> None:
         self.path = Path(path)
         self.format = format_of(self.path)
-        self.columns = columns
+        self.columns = columns  # may be widened before the first write (papers metadata)
         self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         self._parquet = None
         self._pending: list = []  # pyarrow tables waiting to make one Parquet row group
