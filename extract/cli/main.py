@@ -81,6 +81,37 @@ def _query(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from extract.show.report import format_for, write_report
+
+    found = write_report(
+        args.claims,
+        args.output,
+        papers_path=args.papers,
+        fmt=args.format,
+        rules=args.rules,
+        top=args.top,
+        date_field=args.date_field,
+        stdout=sys.stdout.write,
+    )
+    where = "stdout" if args.output == "-" else args.output
+    kind = format_for(args.output, args.format)
+    print(f"extract: report: {len(found)} sections ({kind}) → {where}", file=sys.stderr)
+    return 0
+
+
+def _add_report_command(commands: argparse._SubParsersAction) -> None:
+    report = commands.add_parser("report", help="a corpus report: charts and their tables (HTML or Markdown)")
+    report.add_argument("claims", help="claims table (.csv/.jsonl/.parquet)")
+    report.add_argument("-o", "--output", required=True, help="report.html, report.md, or - for stdout")
+    report.add_argument("--papers", metavar="P", help="papers table (default: the one beside CLAIMS)")
+    report.add_argument("--format", choices=["html", "md"], help="default: by the output's suffix, else html")
+    report.add_argument("--top", type=int, default=15, metavar="N", help="bars per chart (default 15)")
+    report.add_argument("--date-field", default="date", metavar="COL", help="papers column with the date")
+    report.add_argument("--rules", action="append", default=[], metavar="DIR", help="extra rule directory")
+    report.set_defaults(run=_report)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="extract", description="Structured claims from ML paper abstracts.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
@@ -153,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--rules", action="append", default=[], metavar="DIR", help="extra rule directory")
     ask.set_defaults(run=_query)
     _add_rule_commands(commands)
+    _add_report_command(commands)
     return parser
 
 

@@ -268,11 +268,16 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike) -> None:
         writer.write(df)
 
 
+# An id is text even when it looks like a number: arXiv's "2503.17750" read as a float
+# loses its last digit.
+_TEXT_IDS = {"paper_id": "string"}
+
+
 def read_table(path: str | os.PathLike) -> pd.DataFrame:
     """A table file (.csv, .jsonl, .parquet) → DataFrame; any failure is a one-line QueryError."""
     path = Path(path)
     readers = {
-        ".csv": pd.read_csv,
+        ".csv": lambda p: pd.read_csv(p, dtype=_TEXT_IDS),
         ".jsonl": lambda p: pd.read_json(p, lines=True, dtype=False),
         ".parquet": pd.read_parquet,
     }
