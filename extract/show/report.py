@@ -72,9 +72,11 @@ def _named_counts(rows: pd.DataFrame, key: str | list[str], top: int) -> pd.Data
     out = grouped.agg(papers_n=("paper_id", "nunique"), mentions=("paper_id", "size")).reset_index()
     out["papers"] = grouped["paper_id"].agg(_ids).to_list()
     keys = [key] if isinstance(key, str) else key
-    return out.sort_values(["papers_n", "mentions", *keys], ascending=[False, False, *[True] * len(keys)]).head(
-        top
-    ).reset_index(drop=True)
+    return (
+        out.sort_values(["papers_n", "mentions", *keys], ascending=[False, False, *[True] * len(keys)])
+        .head(top)
+        .reset_index(drop=True)
+    )
 
 
 def device_section(claims: pd.DataFrame, top: int = TOP) -> Section:
@@ -182,7 +184,10 @@ def result_section(claims: pd.DataFrame, papers: pd.DataFrame | None, rules: Seq
     board = derive(claims, papers, rules)
     board = board[board["dataset"].notna() & board["metric"].notna() & board["value"].notna()]
     table = _named_counts(board, ["dataset", "metric"], top)
-    best = [_best(board[(board["dataset"] == d) & (board["metric"] == m)]) for d, m in zip(table["dataset"], table["metric"])]
+    best = [
+        _best(board[(board["dataset"] == d) & (board["metric"] == m)])
+        for d, m in zip(table["dataset"], table["metric"])
+    ]
     table["best"] = [b[0] for b in best]
     table["best_by"] = [b[1] for b in best]
     table["best_paper"] = [b[2] for b in best]
@@ -191,7 +196,9 @@ def result_section(claims: pd.DataFrame, papers: pd.DataFrame | None, rules: Seq
         "results",
         "Results by dataset and metric",
         "Linked results: papers reporting each dataset and metric, with the best score reported.",
-        table[["pair", "dataset", "metric", "papers_n", "mentions", "best", "best_by", "best_paper", "papers"]],
+        table[
+            ["pair", "dataset", "metric", "papers_n", "mentions", "best", "best_by", "best_paper", "papers"]
+        ],
         label="pair",
         values=["papers_n"],
     )
@@ -244,7 +251,11 @@ def name_section(claims: pd.DataFrame, kind: str, top: int) -> Section:
 
 def category_section(papers: pd.DataFrame, column: str, top: int) -> Section:
     """Papers per value of a list-valued metadata column (``cs.CL; cs.LG``)."""
-    values = papers[["paper_id", column]].dropna().assign(**{column: lambda d: d[column].astype(str).str.split("; ")})
+    values = (
+        papers[["paper_id", column]]
+        .dropna()
+        .assign(**{column: lambda d: d[column].astype(str).str.split("; ")})
+    )
     rows = values.explode(column)
     rows = rows[rows[column].str.strip() != ""]
     table = _named_counts(rows, column, top)
@@ -333,9 +344,10 @@ def time_chart(section: Section, anchors: dict[str, str]) -> str:
     x = points["month"].map(position).astype(float)
     dots = ax.scatter(x, points["value_norm"].astype(float), s=14, alpha=0.6, color="#4c78a8")
     dots.set_urls([f"#{anchors[p]}" for p in points["paper_id"]])
-    line = ax.plot(range(len(months)), section.table["median_params"].astype(float), color="#e45756", marker="o")
-    for i, marker in enumerate(line):
-        marker.set_url(f"#{section.key}-{i}")
+    medians = section.table["median_params"].astype(float)
+    line = ax.plot(range(len(months)), medians, color="#e45756")
+    marks = ax.scatter(range(len(months)), medians, s=30, color="#e45756", zorder=3)
+    marks.set_urls([f"#{section.key}-{i}" for i in range(len(months))])  # a month's row
     ax.set_yscale("log")
     ax.set_xticks(range(len(months)), months, rotation=45, ha="right")
     ax.set_ylabel("parameters (log scale)")
@@ -410,7 +422,9 @@ tr:target{background:#ffe9a8}figure{margin:0}svg{max-width:100%;height:auto}nav 
 """
 
 
-def render_html(found: list[Section], papers: pd.DataFrame | None, title: str, date_field: str = DATE_FIELD) -> str:
+def render_html(
+    found: list[Section], papers: pd.DataFrame | None, title: str, date_field: str = DATE_FIELD
+) -> str:
     """One self-contained page: a chart and its table per section, then the papers cited."""
     ids = [p for s in found for row in s.table["papers"] for p in row]
     anchors = paper_anchors(ids)
