@@ -3,7 +3,9 @@
 Exit codes: 0 success (rejected records are counted, not fatal); 1 ``--strict`` stopped at a
 bad record, or ``rules test`` found an example that does not fire; 2 an expected error (bad
 input path, bad rules, bad query) shown as one line per problem; 3 an internal error (a bug:
-one line, ``--debug`` for the traceback); 130 interrupted (SIGINT); 143 terminated (SIGTERM).
+one line, ``--debug`` for the traceback); 4 ``batch`` read no paper because every input was
+rejected (the tables are written; the first reasons on stderr); 130 interrupted (SIGINT);
+143 terminated (SIGTERM).
 ``--debug`` shows the traceback of any error.
 """
 
@@ -43,6 +45,7 @@ def _batch(args: argparse.Namespace) -> int:
             args.output,
             show_progress=not args.quiet,
             jobs=args.jobs,
+            fmt=args.format,
             **({} if args.record_timeout is None else {"record_timeout": args.record_timeout}),
             **common,
         )
@@ -51,7 +54,15 @@ def _batch(args: argparse.Namespace) -> int:
     if len(summary.warnings) > 20:
         print(f"extract: warning: … and {len(summary.warnings) - 20} more", file=sys.stderr)
     print(f"extract: {summary.line()}", file=sys.stderr)
+    if summary.nothing_usable():
+        for reject in summary.first_rejects:
+            print(f"extract: rejected: {reject}", file=sys.stderr)
+        print("extract: error: every input was rejected; no paper was read", file=sys.stderr)
+        return NOTHING_USABLE
     return 0
+
+
+NOTHING_USABLE = 4  # exit code: the run finished but every input file or record was rejected
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
@@ -118,8 +129,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     batch = commands.add_parser("batch", help="extract claims from corpus files")
-    batch.add_argument("inputs", nargs="+", help="files, directories or glob patterns")
-    batch.add_argument("-o", "--output", required=True, help="claims table (.csv/.jsonl/.parquet)")
+    batch.add_argument("inputs", nargs="+", help="files, directories or glob patterns; - for stdin")
+    batch.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="claims table (.csv/.tsv/.jsonl, each optionally .gz; .parquet), or - for stdout",
+    )
+    batch.add_argument(
+        "--format", choices=["csv", "jsonl"], help="with -o -: what goes to stdout (default csv)"
+    )
     batch.add_argument("--papers", help="papers table (default: OUTPUT's stem + .papers)")
     batch.add_argument("--rejects", help="rejected records (default: OUTPUT's stem + .rejects.jsonl)")
     batch.add_argument(

@@ -21,6 +21,7 @@ import math
 import os
 import re
 import stat
+import sys
 import unicodedata
 import zlib
 from collections.abc import Iterable, Iterator
@@ -85,6 +86,7 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 JSON_SUFFIXES = (".json",)
 CSV_SUFFIXES = (".csv", ".tsv")
 KNOWN_SUFFIXES = PAGE_SUFFIXES + JSONL_SUFFIXES + JSON_SUFFIXES + CSV_SUFFIXES
+STDIN = "-"  # the input '-': standard input (its type seen from its first line)
 
 
 # ---------------------------------------------------------------- file discovery
@@ -101,8 +103,10 @@ def expand_inputs(inputs: Iterable[str | os.PathLike]) -> list[Path]:
     for item in inputs:
         text = str(item)
         path = Path(text)
-        kind = _kind(path)
-        if kind == "dir":
+        kind = "stdin" if text == STDIN else _kind(path)
+        if kind == "stdin":
+            found.append(path)
+        elif kind == "dir":
             found.extend(_corpus_files(path))
         elif kind == "file" or (kind == "unreadable" and not glob.has_magic(text)):
             found.append(path)
@@ -201,6 +205,7 @@ _BINARY_MAGIC = [
     ]
 ]
 # Bytes no text file holds (tab, line ends, form feed and ESC are text).
+_GZIP_MAGIC = b"\x1f\x8b"
 _CONTROL_BYTES = bytes([*range(0, 9), *range(14, 27), *range(28, 32), 127])
 _TEXT_BYTES = bytes(sorted(set(range(256)) - set(_CONTROL_BYTES)))
 _BINARY_SHARE = 0.1
@@ -238,6 +243,9 @@ class LineReader:
         self.line_no = 0
 
     def _open(self) -> BinaryIO:
+        if str(self.path) == STDIN:
+            raw = sys.stdin.buffer
+            return gzip.GzipFile(fileobj=raw) if raw.peek(2)[:2] == _GZIP_MAGIC else raw
         return gzip.open(self.path, "rb") if self.path.suffix.lower() == ".gz" else open(self.path, "rb")
 
     def __iter__(self) -> Iterator[Line]:
@@ -816,6 +824,9 @@ def read_file(path: Path, fields: Fields = DEFAULT_FIELDS) -> Iterator[Record | 
         **dict.fromkeys(JSON_SUFFIXES, lambda: read_json(path, fields)),
         **dict.fromkeys(CSV_SUFFIXES, lambda: read_csv(path, fields)),
     }
+    if str(path) == STDIN:
+        yield from readers.get(_stdin_suffix(fields), readers[".jsonl"])()
+        return
     try:
         info = path.stat()
     except OSError as exc:
@@ -835,6 +846,21 @@ def read_file(path: Path, fields: Fields = DEFAULT_FIELDS) -> Iterator[Record | 
         yield Rejected(str(path), "empty file", record=False, warning=True)
     else:
         yield from readers[suffix]()
+
+
+def _stdin_suffix(fields: Fields) -> str:
+    """What standard input holds, from its first line (gzip looked through): JSON Lines when
+    it starts with ``{``, CSV (TSV) when the first line names the abstract column, else a
+    page dump. A stream is read once, so a JSON array is read as JSON Lines would be."""
+    head = sys.stdin.buffer.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
+    if head[:2] == _GZIP_MAGIC:
+        head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head)
+    first = head.lstrip().split(b"\n", 1)[0].decode("utf-8", "replace")
+    if first.startswith(("{", "[")):
+        return ".jsonl"
+    if fields.abstract in first:
+        return ".tsv" if "\t" in first else ".csv"
+    return ".txt"
 
 
 def _directory_problem(path: Path) -> str:

@@ -45,6 +45,8 @@ from extract.io.read import (
 from extract.table.frames import (
     CLAIM_COLUMNS,
     PAPER_COLUMNS,
+    STDOUT,
+    StreamWriter,
     TableWriter,
     claim_rows,
     claims_frame,
@@ -52,6 +54,8 @@ from extract.table.frames import (
     frame,
     metadata_column,
     papers_frame,
+    table_stem,
+    table_suffix,
 )
 
 REJECT_COLUMNS = ["source", "reason"]
@@ -77,6 +81,11 @@ class Summary:
     claims: Counter = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    first_rejects: list[str] = field(default_factory=list)  # 'source: reason' of the first few
+
+    def nothing_usable(self) -> bool:
+        """Every input was rejected: no paper, and at least one file or record rejected."""
+        return self.papers == 0 and (self.rejected + self.files_rejected) > 0
 
     @property
     def papers(self) -> int:
@@ -252,6 +261,8 @@ def batches(
                 summary.records += outcome.record
                 summary.rejected += outcome.record
                 summary.files_rejected += not outcome.record
+                if len(summary.first_rejects) < 3:
+                    summary.first_rejects.append(f"{outcome.source}: {outcome.reason}")
                 rejects.append({"source": outcome.source, "reason": outcome.reason})
                 continue
             summary.records += 1
@@ -427,12 +438,12 @@ class FileSink(Sink):
     (``extract.table.distributed.PartitionWriter``).
     """
 
-    def __init__(self, claims, papers: Path, rejects: Path) -> None:
+    def __init__(self, claims, papers: Path | None, rejects: Path | None) -> None:
         super().__init__()
         self.writers = [claims]
         try:
             for path, columns in ((papers, PAPER_COLUMNS), (rejects, REJECT_COLUMNS)):
-                self.writers.append(TableWriter(path, columns))
+                self.writers.append(NullWriter(columns) if path is None else TableWriter(path, columns))
         except OutputError:
             self.abort()
             raise
@@ -540,13 +551,47 @@ def extract_text(text: str, nlp: Language | None = None, title: str = "") -> pd.
 
 
 def output_paths(output: Path, papers: str | os.PathLike | None, rejects: str | os.PathLike | None):
-    """The three tables' paths: '-o claims.csv' → claims.papers.csv, claims.rejects.jsonl."""
-    format_of(output)
-    papers_path = Path(papers) if papers else output.with_name(output.stem + ".papers" + output.suffix)
-    rejects_path = Path(rejects) if rejects else output.with_name(output.stem + ".rejects.jsonl")
-    for path in (papers_path, rejects_path):
-        format_of(path)
-    return papers_path, rejects_path
+    """The three tables' paths: '-o claims.csv' → claims.papers.csv, claims.rejects.jsonl
+    ('claims.csv.gz' → claims.papers.csv.gz). With ``-o -`` only the tables asked for (None
+    for the others)."""
+    if str(output) == STDOUT:
+        chosen = [Path(p) if p else None for p in (papers, rejects)]
+    else:
+        format_of(output)
+        stem = table_stem(output)
+        chosen = [
+            Path(papers) if papers else output.with_name(stem + ".papers" + table_suffix(output)),
+            Path(rejects) if rejects else output.with_name(stem + ".rejects.jsonl"),
+        ]
+    for path in chosen:
+        if path is not None:
+            format_of(path)
+    return chosen[0], chosen[1]
+
+
+class NullWriter:
+    """A table nobody asked for (``-o -`` without ``--papers``): rows are dropped."""
+
+    def __init__(self, columns: list[str]) -> None:
+        self.path, self.columns = os.devnull, columns
+
+    def write(self, df: pd.DataFrame) -> None:
+        """Dropped."""
+
+    def finish(self) -> None:
+        """Nothing to finish."""
+
+    publish = abort = finish
+
+
+def claims_writer(output: Path, fmt: str | None = None):
+    """The claims table's writer: a file (format by suffix), or standard output for ``-``
+    (``fmt``: csv, the default, or jsonl)."""
+    if str(output) == STDOUT:
+        return StreamWriter(CLAIM_COLUMNS, fmt or "csv")
+    if fmt is not None and fmt != format_of(output):
+        raise OutputError(f"{output}: --format {fmt} does not match the suffix; the suffix names the format")
+    return TableWriter(output, CLAIM_COLUMNS)
 
 
 def check_outputs(inputs: Sequence[Path], outputs: dict[str, Path]) -> None:
@@ -584,17 +629,20 @@ def run_batch(
     show_progress: bool = True,
     jobs: int = 1,
     record_timeout: float | None = RECORD_TIMEOUT,
+    fmt: str | None = None,
 ) -> Summary:
-    """The ``extract batch`` job with the local engine: tables to files, the summary back."""
+    """The ``extract batch`` job with the local engine: tables to files (``output`` ``-``:
+    the claims to standard output, as ``fmt``), the summary back."""
     started = time.perf_counter()
     summary = Summary()
     output = Path(output)
     papers_path, rejects_path = output_paths(output, papers, rejects)
     paths = expand_inputs(inputs)
-    check_outputs(paths, {"-o": output, "--papers": papers_path, "--rejects": rejects_path})
+    outputs = {"-o": output, "--papers": papers_path, "--rejects": rejects_path}
+    check_outputs(paths, {k: v for k, v in outputs.items() if v is not None and str(v) != STDOUT})
     timeout = resolve_timeout(record_timeout)
     runner = local_runner(rules, resolve_jobs(jobs, summary.warnings), timeout=timeout)
-    sink = FileSink(TableWriter(output, CLAIM_COLUMNS), papers_path, rejects_path)
+    sink = FileSink(claims_writer(output, fmt), papers_path, rejects_path)
     progress = _progress_bar() if show_progress else None
     try:
         return run_into(sink, iter_records(paths, fields), runner, strict, started, progress, summary)
