@@ -125,3 +125,41 @@ def test_a_run_with_one_good_file_is_a_success(tmp_path):
     (tmp_path / "good.jsonl").write_text(JSONL, encoding="utf-8")
     done = run_cli("batch", str(tmp_path), "-o", str(tmp_path / "out" / "c.csv"), "-q")
     assert done.returncode == 0, done.stderr
+
+
+def test_progress_bar_shows_total_percent_and_papers_from_the_start(tmp_path):
+    from pathlib import Path
+
+    from extract.io.read import ReadPosition, iter_records
+    from extract.table.batch import Progress
+
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(JSONL * 200, encoding="utf-8")
+    shown = io.StringIO()
+    position = ReadPosition([corpus])
+    progress = Progress(position, file=shown)
+    assert "loading rules:   0%" in shown.getvalue()  # before any work
+    assert position.total == corpus.stat().st_size
+    records = iter_records([corpus], position=position)
+    for _ in range(len(LINES) * 200):
+        next(records)
+    progress.running()
+    progress.update(400)
+    assert position.bytes_read() == position.total
+    progress.close()
+    last = shown.getvalue().rsplit("\r", 1)[-1]
+    assert "100%" in last and "400 papers" in last and f"{position.total / 1024:.1f}k" in last
+    assert ReadPosition([Path("-")]).total is None  # stdin: a papers counter instead
+
+
+def test_final_summary_names_the_outputs_and_the_rate(tmp_path):
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(JSONL, encoding="utf-8")
+    out = tmp_path / "c.csv"
+    done = run_cli("batch", str(corpus), "-o", str(out))
+    lines = done.stderr.decode().strip().splitlines()
+    assert lines[0] == "extract: 2 records read, 2 papers (2 with claims, 0 empty), 0 duplicates, 0 rejected"
+    assert lines[1].startswith("extract: ") and " claims: " in lines[1]
+    assert lines[2] == f"extract: wrote {out}, {tmp_path / 'c.papers.csv'}, {tmp_path / 'c.rejects.jsonl'}"
+    seconds = float(lines[3].split()[1])
+    assert seconds > 0.3 and lines[3].endswith("records/s")  # start-up (imports, rules) included

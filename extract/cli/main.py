@@ -12,13 +12,17 @@ rejected (the tables are written; the first reasons on stderr); 130 interrupted 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from extract.errors import ExtractError, RecordError
 from extract.io.read import Fields
+
+_IMPORTED = time.perf_counter()
 
 
 def _batch(args: argparse.Namespace) -> int:
@@ -53,7 +57,8 @@ def _batch(args: argparse.Namespace) -> int:
         print(f"extract: warning: {warning}", file=sys.stderr)
     if len(summary.warnings) > 20:
         print(f"extract: warning: … and {len(summary.warnings) - 20} more", file=sys.stderr)
-    print(f"extract: {summary.line()}", file=sys.stderr)
+    for line in summary.lines(since_start()):
+        print(f"extract: {line}", file=sys.stderr)
     if summary.nothing_usable():
         for reject in summary.first_rejects:
             print(f"extract: rejected: {reject}", file=sys.stderr)
@@ -63,6 +68,17 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 NOTHING_USABLE = 4  # exit code: the run finished but every input file or record was rejected
+
+
+def since_start() -> float:
+    """Seconds since this process started (Linux: from /proc, so the interpreter's and the
+    imports' start-up count too), else since this module was imported."""
+    try:
+        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return max(0.0, uptime - ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return time.perf_counter() - _IMPORTED
 
 
 def _leaderboard(args: argparse.Namespace) -> int:

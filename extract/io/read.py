@@ -221,6 +221,45 @@ class Line(NamedTuple):
     problem: str | None = None
 
 
+class ReadPosition:
+    """How many bytes of the input files have been read, for a progress bar: finished files
+    whole, the open one by its file offset (a gzip file by its compressed offset, so the
+    total is the files' sizes on disk). Standard input has no size: ``total`` is then None."""
+
+    def __init__(self, paths: Iterable[Path]) -> None:
+        self.total: int | None = 0
+        self.sizes: dict[Path, int] = {}
+        for path in paths:
+            try:
+                self.sizes[path] = 0 if str(path) == STDIN else path.stat().st_size
+            except OSError:
+                self.sizes[path] = 0
+            if str(path) == STDIN:
+                self.total = None
+        if self.total is not None:
+            self.total = sum(self.sizes.values())
+        self.done = 0
+        self._open: BinaryIO | None = None
+
+    def watch(self, handle: BinaryIO) -> None:
+        self._open = handle
+
+    def file_done(self, path: Path) -> None:
+        self.done += self.sizes.get(path, 0)
+        self._open = None
+
+    def bytes_read(self) -> int:
+        """Bytes read so far (never more than the total)."""
+        current = 0
+        if self._open is not None:
+            try:
+                current = self._open.tell()
+            except (OSError, ValueError):  # closed, or a pipe
+                current = 0
+        done = self.done + current
+        return done if self.total is None else min(done, self.total)
+
+
 class LineReader:
     """The non-empty lines of a (possibly gzipped) text file, decoded one by one.
 
@@ -235,8 +274,9 @@ class LineReader:
     and leaves the reason in ``error``: the lines before it are still used.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, position: ReadPosition | None = None) -> None:
         self.path = path
+        self.position = position
         self.fallback_lines = 0
         self.error: str | None = None
         self.binary: str | None = None
@@ -254,6 +294,8 @@ class LineReader:
         except OSError as exc:
             self.error = f"cannot read file ({_why(exc)})"
             return
+        if self.position is not None:
+            self.position.watch(getattr(handle, "fileobj", None) or handle)  # gzip: the compressed file
         with handle:
             try:
                 yield from self._lines(self._text_chunks(handle))
@@ -428,7 +470,7 @@ _META_SEPARATOR = "·"
 _GLUED_SUBSCRIBE = re.compile(r"^Subscribe(?=\S)")
 
 
-def read_page_dump(path: Path) -> Iterator[Record | Rejected]:
+def read_page_dump(path: Path, position: ReadPosition | None = None) -> Iterator[Record | Rejected]:
     """Read a Daily-Papers page dump: title line, abstract line, optional metadata lines.
 
     Three layouts occur: blank-line separated entries with author/date/upvote lines,
@@ -436,7 +478,7 @@ def read_page_dump(path: Path) -> Iterator[Record | Rejected]:
     unusable line (NUL byte, too long) keeps its place, so the entry it belongs to is
     rejected and the pairing of the rest is unchanged.
     """
-    reader = LineReader(path)
+    reader = LineReader(path, position)
     lines = list(reader)
     metadata = set()
     for i, line in enumerate(lines):
@@ -485,9 +527,11 @@ _DECODER = json.JSONDecoder()
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
-def read_jsonl(path: Path, fields: Fields) -> Iterator[Record | Rejected]:
+def read_jsonl(
+    path: Path, fields: Fields, position: ReadPosition | None = None
+) -> Iterator[Record | Rejected]:
     """Read one JSON object per line; a malformed line is rejected, the rest still read."""
-    reader = LineReader(path)
+    reader = LineReader(path, position)
     for line in reader:
         source = f"{path}:{line.no}"
         if line.problem:
@@ -498,26 +542,28 @@ def read_jsonl(path: Path, fields: Fields) -> Iterator[Record | Rejected]:
     yield from reader.notices()
 
 
-def read_json(path: Path, fields: Fields) -> Iterator[Record | Rejected]:
+def read_json(
+    path: Path, fields: Fields, position: ReadPosition | None = None
+) -> Iterator[Record | Rejected]:
     """Read a ``.json`` file: a JSON document (an array of records, one record object, or
     values one after another), or JSON Lines when its first line is a whole JSON value.
 
     A document whose first value does not parse is read again as JSON Lines, so a JSON
     Lines file with a broken first line still loses only that line.
     """
-    reader = LineReader(path)
+    reader = LineReader(path, position)
     lines = iter(reader)
     first = next(lines, None)
     if first is None or first.problem or not _starts_document(first.text):
         lines.close()
-        yield from read_jsonl(path, fields)
+        yield from read_jsonl(path, fields, position)
         return
     document = _JsonDocument(itertools.chain([first], lines))
     items = _document_records(path, document, fields)
     head = next(items, None)
     if document.top_level_object and not document.parsed:
         lines.close()
-        yield from read_jsonl(path, fields)
+        yield from read_jsonl(path, fields, position)
         return
     yield from itertools.chain([] if head is None else [head], items)
     yield from reader.notices()
@@ -721,11 +767,11 @@ def _csv_texts(lines: list[Line]) -> list[str]:
     return texts
 
 
-def read_csv(path: Path, fields: Fields) -> Iterator[Record | Rejected]:
+def read_csv(path: Path, fields: Fields, position: ReadPosition | None = None) -> Iterator[Record | Rejected]:
     """Read a CSV/TSV with a header row; quoted newlines are part of the field."""
     csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_SIZE))  # our own limit is the bound
     delimiter = "\t" if _base_suffix(path) == ".tsv" else ","
-    reader = LineReader(path)
+    reader = LineReader(path, position)
     records = iter(_CsvRecords(iter(reader), delimiter))
     head = next(records, None)
     if head is not None:
@@ -812,17 +858,19 @@ def _id_text(value: object) -> tuple[str | None, str | None]:
 # ---------------------------------------------------------------- dispatch
 
 
-def read_file(path: Path, fields: Fields = DEFAULT_FIELDS) -> Iterator[Record | Rejected]:
+def read_file(
+    path: Path, fields: Fields = DEFAULT_FIELDS, position: ReadPosition | None = None
+) -> Iterator[Record | Rejected]:
     """Read one corpus file, choosing the reader by suffix (``.gz`` is looked through).
 
     A file that cannot be read at all (unknown type, binary, unreadable) yields one
     file-level ``Rejected`` instead of raising, so one bad file never stops a run.
     """
     readers = {
-        **dict.fromkeys(PAGE_SUFFIXES, lambda: read_page_dump(path)),
-        **dict.fromkeys(JSONL_SUFFIXES, lambda: read_jsonl(path, fields)),
-        **dict.fromkeys(JSON_SUFFIXES, lambda: read_json(path, fields)),
-        **dict.fromkeys(CSV_SUFFIXES, lambda: read_csv(path, fields)),
+        **dict.fromkeys(PAGE_SUFFIXES, lambda: read_page_dump(path, position)),
+        **dict.fromkeys(JSONL_SUFFIXES, lambda: read_jsonl(path, fields, position)),
+        **dict.fromkeys(JSON_SUFFIXES, lambda: read_json(path, fields, position)),
+        **dict.fromkeys(CSV_SUFFIXES, lambda: read_csv(path, fields, position)),
     }
     if str(path) == STDIN:
         yield from readers.get(_stdin_suffix(fields), readers[".jsonl"])()
@@ -872,10 +920,14 @@ def _directory_problem(path: Path) -> str:
     return "a directory, not a corpus file"
 
 
-def iter_records(paths: Iterable[Path], fields: Fields = DEFAULT_FIELDS) -> Iterator[Record | Rejected]:
-    """Every record of every file, in order."""
+def iter_records(
+    paths: Iterable[Path], fields: Fields = DEFAULT_FIELDS, position: ReadPosition | None = None
+) -> Iterator[Record | Rejected]:
+    """Every record of every file, in order; ``position`` follows the bytes read."""
     for path in paths:
-        yield from read_file(path, fields)
+        yield from read_file(path, fields, position)
+        if position is not None:
+            position.file_done(path)
 
 
 # ---------------------------------------------------------------- deduplication

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -37,6 +38,7 @@ from extract.io.read import (
     DEFAULT_FIELDS,
     Deduplicator,
     Fields,
+    ReadPosition,
     Record,
     Rejected,
     expand_inputs,
@@ -82,6 +84,7 @@ class Summary:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     first_rejects: list[str] = field(default_factory=list)  # 'source: reason' of the first few
+    outputs: list[str] = field(default_factory=list)  # where the tables went, claims first
 
     def nothing_usable(self) -> bool:
         """Every input was rejected: no paper, and at least one file or record rejected."""
@@ -93,6 +96,21 @@ class Summary:
 
     def balanced(self) -> bool:
         return self.records == self.ok + self.empty + self.duplicates + self.rejected
+
+    def lines(self, seconds: float | None = None) -> list[str]:
+        """The end-of-run report for a person: the reconciliation, the claims, where the
+        tables went, the time (``seconds``: from process start, else the run's) and rate."""
+        seconds = self.seconds if seconds is None else seconds
+        kinds = ", ".join(f"{k} {n}" for k, n in self.claims.most_common()) or "none"
+        files = f", {self.files_rejected} files rejected" if self.files_rejected else ""
+        rate = f"{self.records / seconds:,.0f} records/s" if seconds > 0 else "—"
+        return [  # the first line reconciles: records = with claims + empty + duplicates + rejected
+            f"{self.records} records read, {self.papers} papers ({self.ok} with claims, {self.empty} empty), "
+            f"{self.duplicates} duplicates, {self.rejected} rejected{files}",
+            f"{sum(self.claims.values())} claims: {kinds}",
+            *([f"wrote {', '.join(self.outputs)}"] if self.outputs else []),
+            f"{seconds:.1f} s from start, {rate}",
+        ]
 
     def line(self) -> str:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.claims.items())) or "none"
@@ -641,14 +659,19 @@ def run_batch(
     outputs = {"-o": output, "--papers": papers_path, "--rejects": rejects_path}
     check_outputs(paths, {k: v for k, v in outputs.items() if v is not None and str(v) != STDOUT})
     timeout = resolve_timeout(record_timeout)
-    runner = local_runner(rules, resolve_jobs(jobs, summary.warnings), timeout=timeout)
-    sink = FileSink(claims_writer(output, fmt), papers_path, rejects_path)
-    progress = _progress_bar() if show_progress else None
+    position = ReadPosition(paths)
+    progress = Progress(position, enabled=show_progress and sys.stderr.isatty())  # before the slow start-up
     try:
-        return run_into(sink, iter_records(paths, fields), runner, strict, started, progress, summary)
+        runner = local_runner(rules, resolve_jobs(jobs, summary.warnings), timeout=timeout)
+        sink = FileSink(claims_writer(output, fmt), papers_path, rejects_path)
+        summary.outputs = [str(p) for p in (output, papers_path, rejects_path) if p is not None]
+        if str(output) == STDOUT:
+            summary.outputs[0] = "claims to stdout"
+        progress.running()
+        records = iter_records(paths, fields, position)
+        return run_into(sink, records, runner, strict, started, progress, summary)
     finally:
-        if progress is not None:
-            progress.close()
+        progress.close()
 
 
 def run_into(
@@ -673,15 +696,46 @@ def run_into(
     return summary
 
 
-def _progress_bar():
-    """A records bar on stderr when it is a terminal (no pre-count pass over the corpus)."""
-    from tqdm import tqdm
+class Progress:
+    """The bar a person watches (on stderr, when it is a terminal): shown from the start,
+    while the pipeline is still being built; then the input's bytes read with total, percent,
+    rate and ETA (the files' sizes are known without a counting pass), the papers done beside
+    them. With standard input (no size) a papers counter instead."""
 
-    return tqdm(
-        total=None,
-        unit=" papers",
-        file=sys.stderr,
-        mininterval=0.5,
-        disable=not sys.stderr.isatty(),
-        desc="extract",
-    )
+    def __init__(self, position: ReadPosition, enabled: bool = True, file=None) -> None:
+        from tqdm import tqdm
+
+        self.position = position
+        self.papers = 0
+        by_bytes = bool(position.total)
+        self.bar = tqdm(
+            total=position.total if by_bytes else None,
+            unit="B" if by_bytes else " papers",
+            unit_scale=by_bytes,
+            unit_divisor=1024,
+            file=file or sys.stderr,
+            mininterval=0.5,
+            disable=not enabled,
+            desc="extract: loading rules",
+            # a pty that reports a 0×0 size would hide the bar: the size shutil falls back to
+            ncols=min(shutil.get_terminal_size().columns, 120),
+            nrows=shutil.get_terminal_size().lines,
+        )
+        self.bar.refresh()
+
+    def running(self) -> None:
+        self.bar.set_description_str("extract", refresh=True)
+
+    def update(self, papers: int) -> None:
+        """A chunk is done: ``papers`` more papers."""
+        self.papers += papers
+        if self.bar.total:
+            self.bar.set_postfix_str(f"{self.papers:,} papers", refresh=False)
+            self.bar.update(self.position.bytes_read() - self.bar.n)
+        else:
+            self.bar.update(papers)
+
+    def close(self) -> None:
+        if self.bar.total and not self.bar.disable:
+            self.bar.update(self.bar.total - self.bar.n)  # the last bytes (a file's end) are read
+        self.bar.close()
