@@ -329,7 +329,7 @@ def bar_chart(section: Section) -> str:
         ax.set_yticks(range(len(table)), labels)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel(column.replace("_n", "").replace("_", " "))
-        ax.bar_label(bars, fmt="%g", padding=2, fontsize=8)
+        ax.bar_label(bars, labels=[cell(v) for v in table[column]], padding=2, fontsize=8)  # none: empty
         ax.spines[["top", "right"]].set_visible(False)
     return _svg(fig, section.key)
 
