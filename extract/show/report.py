@@ -35,7 +35,6 @@ from extract.table.frames import read_table
 TOP = 15  # bars per chart
 PAPERS_PER_ROW = 12  # paper links listed in one table row ("… and N more" after)
 DATE_FIELD = "date"
-FORMATS = ("html", "md")
 SCORE_UNITS = ("percent", "dimensionless")  # a best score is one of these when the pair has any
 _ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}(v\d+)?")
 _DECADES = [(1e3, "K"), (1e6, "M"), (1e9, "B"), (1e12, "T")]
