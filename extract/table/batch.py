@@ -419,8 +419,9 @@ class Sink:
                 f"{tempfile.gettempdir()}: cannot write the papers spool ({exc.strerror})"
             ) from exc
 
-    def finish_papers(self, dedupe: Deduplicator, size: int = 10_000) -> None:
-        """Write the papers table from the spool, every source of each paper filled in."""
+    def finish_papers(self, dedupe: Deduplicator, size: int = 2_000) -> None:
+        """Write the papers table from the spool, every source of each paper filled in
+        (``size`` rows at a time: each row holds its abstract, so memory stays small)."""
         self.spool.seek(0)
         lines = iter(self.spool)
         while chunk := [json.loads(line) for line in islice(lines, size)]:
