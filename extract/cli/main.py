@@ -4,20 +4,26 @@ Exit codes: 0 success (rejected records are counted, not fatal); 1 ``--strict`` 
 bad record, ``rules test`` found an example that does not fire, or ``rules check --strict``
 found a warning; 2 an expected error (bad
 input path, bad rules, bad query) shown as one line per problem; 3 an internal error (a bug:
-one line, ``--debug`` for the traceback); 130 interrupted (SIGINT); 143 terminated (SIGTERM).
+one line, ``--debug`` for the traceback); 4 ``batch`` read no paper because every input was
+rejected (the tables are written; the first reasons on stderr); 130 interrupted (SIGINT);
+143 terminated (SIGTERM).
 ``--debug`` shows the traceback of any error.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from extract.errors import ExtractError, RecordError
 from extract.io.read import Fields
+
+_IMPORTED = time.perf_counter()
 
 
 def _batch(args: argparse.Namespace) -> int:
@@ -44,6 +50,7 @@ def _batch(args: argparse.Namespace) -> int:
             args.output,
             show_progress=not args.quiet,
             jobs=args.jobs,
+            fmt=args.format,
             **({} if args.record_timeout is None else {"record_timeout": args.record_timeout}),
             **common,
         )
@@ -51,8 +58,28 @@ def _batch(args: argparse.Namespace) -> int:
         print(f"extract: warning: {warning}", file=sys.stderr)
     if len(summary.warnings) > 20:
         print(f"extract: warning: … and {len(summary.warnings) - 20} more", file=sys.stderr)
-    print(f"extract: {summary.line()}", file=sys.stderr)
+    for line in summary.lines(since_start()):
+        print(f"extract: {line}", file=sys.stderr)
+    if summary.nothing_usable():
+        for reject in summary.first_rejects:
+            print(f"extract: rejected: {reject}", file=sys.stderr)
+        print("extract: error: every input was rejected; no paper was read", file=sys.stderr)
+        return NOTHING_USABLE
     return 0
+
+
+NOTHING_USABLE = 4  # exit code: the run finished but every input file or record was rejected
+
+
+def since_start() -> float:
+    """Seconds since this process started (Linux: from /proc, so the interpreter's and the
+    imports' start-up count too), else since this module was imported."""
+    try:
+        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return max(0.0, uptime - ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return time.perf_counter() - _IMPORTED
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
@@ -82,6 +109,37 @@ def _query(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from extract.show.report import format_for, write_report
+
+    found = write_report(
+        args.claims,
+        args.output,
+        papers_path=args.papers,
+        fmt=args.format,
+        rules=args.rules,
+        top=args.top,
+        date_field=args.date_field,
+        stdout=sys.stdout.write,
+    )
+    where = "stdout" if args.output == "-" else args.output
+    kind = format_for(args.output, args.format)
+    print(f"extract: report: {len(found)} sections ({kind}) → {where}", file=sys.stderr)
+    return 0
+
+
+def _add_report_command(commands: argparse._SubParsersAction) -> None:
+    report = commands.add_parser("report", help="a corpus report: charts and their tables (HTML or Markdown)")
+    report.add_argument("claims", help="claims table (.csv/.jsonl/.parquet)")
+    report.add_argument("-o", "--output", required=True, help="report.html, report.md, or - for stdout")
+    report.add_argument("--papers", metavar="P", help="papers table (default: the one beside CLAIMS)")
+    report.add_argument("--format", choices=["html", "md"], help="default: by the output's suffix, else html")
+    report.add_argument("--top", type=int, default=15, metavar="N", help="bars per chart (default 15)")
+    report.add_argument("--date-field", default="date", metavar="COL", help="papers column with the date")
+    report.add_argument("--rules", action="append", default=[], metavar="DIR", help="extra rule directory")
+    report.set_defaults(run=_report)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="extract", description="Structured claims from ML paper abstracts.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
@@ -89,8 +147,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     batch = commands.add_parser("batch", help="extract claims from corpus files")
-    batch.add_argument("inputs", nargs="+", help="files, directories or glob patterns")
-    batch.add_argument("-o", "--output", required=True, help="claims table (.csv/.jsonl/.parquet)")
+    batch.add_argument("inputs", nargs="+", help="files, directories or glob patterns; - for stdin")
+    batch.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="claims table (.csv/.tsv/.jsonl, each optionally .gz; .parquet), or - for stdout",
+    )
+    batch.add_argument(
+        "--format", choices=["csv", "jsonl"], help="with -o -: what goes to stdout (default csv)"
+    )
     batch.add_argument("--papers", help="papers table (default: OUTPUT's stem + .papers)")
     batch.add_argument("--rejects", help="rejected records (default: OUTPUT's stem + .rejects.jsonl)")
     batch.add_argument(
@@ -155,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--rules", action="append", default=[], metavar="DIR", help="extra rule directory")
     ask.set_defaults(run=_query)
     _add_rule_commands(commands)
+    _add_report_command(commands)
     return parser
 
 

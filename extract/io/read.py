@@ -21,6 +21,7 @@ import math
 import os
 import re
 import stat
+import sys
 import unicodedata
 import zlib
 from collections.abc import Iterable, Iterator
@@ -34,12 +35,14 @@ from extract.keymap import KeyMap
 
 @dataclass(frozen=True)
 class Record:
-    """One abstract as it stands in one input file."""
+    """One abstract as it stands in one input file. ``extra``: every other field of the
+    record (date, categories, authors, …) as text (``metadata_text``), in input order."""
 
     source: str
     title: str
     abstract: str
     id: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class Paper:
     title: str
     abstract: str
     sources: list[str] = field(default_factory=list)
+    extra: dict[str, str] = field(default_factory=dict)
 
 
 DEFAULT_FIELDS = Fields()
@@ -82,6 +86,7 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 JSON_SUFFIXES = (".json",)
 CSV_SUFFIXES = (".csv", ".tsv")
 KNOWN_SUFFIXES = PAGE_SUFFIXES + JSONL_SUFFIXES + JSON_SUFFIXES + CSV_SUFFIXES
+STDIN = "-"  # the input '-': standard input (its type seen from its first line)
 
 
 # ---------------------------------------------------------------- file discovery
@@ -98,8 +103,10 @@ def expand_inputs(inputs: Iterable[str | os.PathLike]) -> list[Path]:
     for item in inputs:
         text = str(item)
         path = Path(text)
-        kind = _kind(path)
-        if kind == "dir":
+        kind = "stdin" if text == STDIN else _kind(path)
+        if kind == "stdin":
+            found.append(path)
+        elif kind == "dir":
             found.extend(_corpus_files(path))
         elif kind == "file" or (kind == "unreadable" and not glob.has_magic(text)):
             found.append(path)
@@ -198,6 +205,7 @@ _BINARY_MAGIC = [
     ]
 ]
 # Bytes no text file holds (tab, line ends, form feed and ESC are text).
+_GZIP_MAGIC = b"\x1f\x8b"
 _CONTROL_BYTES = bytes([*range(0, 9), *range(14, 27), *range(28, 32), 127])
 _TEXT_BYTES = bytes(sorted(set(range(256)) - set(_CONTROL_BYTES)))
 _BINARY_SHARE = 0.1
@@ -211,6 +219,45 @@ class Line(NamedTuple):
     no: int
     text: str
     problem: str | None = None
+
+
+class ReadPosition:
+    """How many bytes of the input files have been read, for a progress bar: finished files
+    whole, the open one by its file offset (a gzip file by its compressed offset, so the
+    total is the files' sizes on disk). Standard input has no size: ``total`` is then None."""
+
+    def __init__(self, paths: Iterable[Path]) -> None:
+        self.total: int | None = 0
+        self.sizes: dict[Path, int] = {}
+        for path in paths:
+            try:
+                self.sizes[path] = 0 if str(path) == STDIN else path.stat().st_size
+            except OSError:
+                self.sizes[path] = 0
+            if str(path) == STDIN:
+                self.total = None
+        if self.total is not None:
+            self.total = sum(self.sizes.values())
+        self.done = 0
+        self._open: BinaryIO | None = None
+
+    def watch(self, handle: BinaryIO) -> None:
+        self._open = handle
+
+    def file_done(self, path: Path) -> None:
+        self.done += self.sizes.get(path, 0)
+        self._open = None
+
+    def bytes_read(self) -> int:
+        """Bytes read so far (never more than the total)."""
+        current = 0
+        if self._open is not None:
+            try:
+                current = self._open.tell()
+            except (OSError, ValueError):  # closed, or a pipe
+                current = 0
+        done = self.done + current
+        return done if self.total is None else min(done, self.total)
 
 
 class LineReader:
@@ -227,14 +274,18 @@ class LineReader:
     and leaves the reason in ``error``: the lines before it are still used.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, position: ReadPosition | None = None) -> None:
         self.path = path
+        self.position = position
         self.fallback_lines = 0
         self.error: str | None = None
         self.binary: str | None = None
         self.line_no = 0
 
     def _open(self) -> BinaryIO:
+        if str(self.path) == STDIN:
+            raw = sys.stdin.buffer
+            return gzip.GzipFile(fileobj=raw) if raw.peek(2)[:2] == _GZIP_MAGIC else raw
         return gzip.open(self.path, "rb") if self.path.suffix.lower() == ".gz" else open(self.path, "rb")
 
     def __iter__(self) -> Iterator[Line]:
@@ -243,6 +294,8 @@ class LineReader:
         except OSError as exc:
             self.error = f"cannot read file ({_why(exc)})"
             return
+        if self.position is not None:
+            self.position.watch(getattr(handle, "fileobj", None) or handle)  # gzip: the compressed file
         with handle:
             try:
                 yield from self._lines(self._text_chunks(handle))
@@ -394,13 +447,15 @@ def _repair_mojibake(text: str) -> str:
     return repaired if len(_MOJIBAKE.findall(repaired)) < len(_MOJIBAKE.findall(text)) else text
 
 
-def _make_record(source: str, title: str, abstract: str, rid: str | None) -> Record | Rejected:
+def _make_record(
+    source: str, title: str, abstract: str, rid: str | None, extra: dict[str, str] | None = None
+) -> Record | Rejected:
     title, abstract = clean_text(title), clean_text(abstract)
     if not title and not abstract:
         return Rejected(source, "empty record: no title and no abstract")
     if not abstract:
         return Rejected(source, "missing or empty abstract")
-    return Record(source=source, title=title, abstract=abstract, id=rid)
+    return Record(source=source, title=title, abstract=abstract, id=rid, extra=extra or {})
 
 
 # ---------------------------------------------------------------- page dumps
@@ -415,7 +470,7 @@ _META_SEPARATOR = "·"
 _GLUED_SUBSCRIBE = re.compile(r"^Subscribe(?=\S)")
 
 
-def read_page_dump(path: Path) -> Iterator[Record | Rejected]:
+def read_page_dump(path: Path, position: ReadPosition | None = None) -> Iterator[Record | Rejected]:
     """Read a Daily-Papers page dump: title line, abstract line, optional metadata lines.
 
     Three layouts occur: blank-line separated entries with author/date/upvote lines,
@@ -423,7 +478,7 @@ def read_page_dump(path: Path) -> Iterator[Record | Rejected]:
     unusable line (NUL byte, too long) keeps its place, so the entry it belongs to is
     rejected and the pairing of the rest is unchanged.
     """
-    reader = LineReader(path)
+    reader = LineReader(path, position)
     lines = list(reader)
     metadata = set()
     for i, line in enumerate(lines):
@@ -472,9 +527,11 @@ _DECODER = json.JSONDecoder()
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
-def read_jsonl(path: Path, fields: Fields) -> Iterator[Record | Rejected]:
+def read_jsonl(
+    path: Path, fields: Fields, position: ReadPosition | None = None
+) -> Iterator[Record | Rejected]:
     """Read one JSON object per line; a malformed line is rejected, the rest still read."""
-    reader = LineReader(path)
+    reader = LineReader(path, position)
     for line in reader:
         source = f"{path}:{line.no}"
         if line.problem:
@@ -485,26 +542,28 @@ def read_jsonl(path: Path, fields: Fields) -> Iterator[Record | Rejected]:
     yield from reader.notices()
 
 
-def read_json(path: Path, fields: Fields) -> Iterator[Record | Rejected]:
+def read_json(
+    path: Path, fields: Fields, position: ReadPosition | None = None
+) -> Iterator[Record | Rejected]:
     """Read a ``.json`` file: a JSON document (an array of records, one record object, or
     values one after another), or JSON Lines when its first line is a whole JSON value.
 
     A document whose first value does not parse is read again as JSON Lines, so a JSON
     Lines file with a broken first line still loses only that line.
     """
-    reader = LineReader(path)
+    reader = LineReader(path, position)
     lines = iter(reader)
     first = next(lines, None)
     if first is None or first.problem or not _starts_document(first.text):
         lines.close()
-        yield from read_jsonl(path, fields)
+        yield from read_jsonl(path, fields, position)
         return
     document = _JsonDocument(itertools.chain([first], lines))
     items = _document_records(path, document, fields)
     head = next(items, None)
     if document.top_level_object and not document.parsed:
         lines.close()
-        yield from read_jsonl(path, fields)
+        yield from read_jsonl(path, fields, position)
         return
     yield from itertools.chain([] if head is None else [head], items)
     yield from reader.notices()
@@ -708,11 +767,11 @@ def _csv_texts(lines: list[Line]) -> list[str]:
     return texts
 
 
-def read_csv(path: Path, fields: Fields) -> Iterator[Record | Rejected]:
+def read_csv(path: Path, fields: Fields, position: ReadPosition | None = None) -> Iterator[Record | Rejected]:
     """Read a CSV/TSV with a header row; quoted newlines are part of the field."""
     csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_SIZE))  # our own limit is the bound
     delimiter = "\t" if _base_suffix(path) == ".tsv" else ","
-    reader = LineReader(path)
+    reader = LineReader(path, position)
     records = iter(_CsvRecords(iter(reader), delimiter))
     head = next(records, None)
     if head is not None:
@@ -755,7 +814,32 @@ def _record_from_mapping(source: str, obj: dict, fields: Fields) -> Record | Rej
     rid, problem = _id_text(obj.get(fields.id))
     if problem:
         return Rejected(source, problem)
-    return _make_record(source, title or "", abstract or "", rid)
+    return _make_record(source, title or "", abstract or "", rid, _metadata(obj, fields))
+
+
+def _metadata(obj: dict, fields: Fields) -> dict[str, str]:
+    """The record's other fields (not id, title, abstract), each as text; empty ones left out."""
+    named = (fields.id, fields.title, fields.abstract)
+    found = {}
+    for key, value in obj.items():
+        text = metadata_text(value)
+        name = str(key).translate(_ID_TRANSLATION).strip()
+        if key not in named and name and text:
+            found[name] = text
+    return found
+
+
+def metadata_text(value: object) -> str:
+    """A metadata value as one table cell: text cleaned like an abstract; a number or boolean
+    as JSON writes it; a list of those joined by ``"; "`` (``["cs.CL", "cs.LG"]`` →
+    ``"cs.CL; cs.LG"``); anything nested as compact JSON; missing (null) as ''."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list) and all(isinstance(v, (str, int, float, bool)) for v in value):
+        return "; ".join(filter(None, map(metadata_text, value)))
+    return clean_text(json.dumps(value, ensure_ascii=False))
 
 
 def _id_text(value: object) -> tuple[str | None, str | None]:
@@ -774,18 +858,23 @@ def _id_text(value: object) -> tuple[str | None, str | None]:
 # ---------------------------------------------------------------- dispatch
 
 
-def read_file(path: Path, fields: Fields = DEFAULT_FIELDS) -> Iterator[Record | Rejected]:
+def read_file(
+    path: Path, fields: Fields = DEFAULT_FIELDS, position: ReadPosition | None = None
+) -> Iterator[Record | Rejected]:
     """Read one corpus file, choosing the reader by suffix (``.gz`` is looked through).
 
     A file that cannot be read at all (unknown type, binary, unreadable) yields one
     file-level ``Rejected`` instead of raising, so one bad file never stops a run.
     """
     readers = {
-        **dict.fromkeys(PAGE_SUFFIXES, lambda: read_page_dump(path)),
-        **dict.fromkeys(JSONL_SUFFIXES, lambda: read_jsonl(path, fields)),
-        **dict.fromkeys(JSON_SUFFIXES, lambda: read_json(path, fields)),
-        **dict.fromkeys(CSV_SUFFIXES, lambda: read_csv(path, fields)),
+        **dict.fromkeys(PAGE_SUFFIXES, lambda: read_page_dump(path, position)),
+        **dict.fromkeys(JSONL_SUFFIXES, lambda: read_jsonl(path, fields, position)),
+        **dict.fromkeys(JSON_SUFFIXES, lambda: read_json(path, fields, position)),
+        **dict.fromkeys(CSV_SUFFIXES, lambda: read_csv(path, fields, position)),
     }
+    if str(path) == STDIN:
+        yield from readers.get(_stdin_suffix(fields), readers[".jsonl"])()
+        return
     try:
         info = path.stat()
     except OSError as exc:
@@ -807,6 +896,21 @@ def read_file(path: Path, fields: Fields = DEFAULT_FIELDS) -> Iterator[Record | 
         yield from readers[suffix]()
 
 
+def _stdin_suffix(fields: Fields) -> str:
+    """What standard input holds, from its first line (gzip looked through): JSON Lines when
+    it starts with ``{``, CSV (TSV) when the first line names the abstract column, else a
+    page dump. A stream is read once, so a JSON array is read as JSON Lines would be."""
+    head = sys.stdin.buffer.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
+    if head[:2] == _GZIP_MAGIC:
+        head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head)
+    first = head.lstrip().split(b"\n", 1)[0].decode("utf-8", "replace")
+    if first.startswith(("{", "[")):
+        return ".jsonl"
+    if fields.abstract in first:
+        return ".tsv" if "\t" in first else ".csv"
+    return ".txt"
+
+
 def _directory_problem(path: Path) -> str:
     """Why a directory in the file list (one that could not be listed) is not read."""
     try:
@@ -816,10 +920,14 @@ def _directory_problem(path: Path) -> str:
     return "a directory, not a corpus file"
 
 
-def iter_records(paths: Iterable[Path], fields: Fields = DEFAULT_FIELDS) -> Iterator[Record | Rejected]:
-    """Every record of every file, in order."""
+def iter_records(
+    paths: Iterable[Path], fields: Fields = DEFAULT_FIELDS, position: ReadPosition | None = None
+) -> Iterator[Record | Rejected]:
+    """Every record of every file, in order; ``position`` follows the bytes read."""
     for path in paths:
-        yield from read_file(path, fields)
+        yield from read_file(path, fields, position)
+        if position is not None:
+            position.file_done(path)
 
 
 # ---------------------------------------------------------------- deduplication
@@ -970,7 +1078,9 @@ def read_papers(
         if isinstance(outcome, Rejected):
             rejects.append(outcome)
         elif outcome.is_new:
-            papers.append(Paper(outcome.paper_id, item.title, item.abstract, [item.source, outcome.key]))
+            papers.append(
+                Paper(outcome.paper_id, item.title, item.abstract, [item.source, outcome.key], item.extra)
+            )
     for paper in papers:
         first, key = paper.sources
         paper.sources = dedupe.sources_of(key, first)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -37,6 +38,7 @@ from extract.io.read import (
     DEFAULT_FIELDS,
     Deduplicator,
     Fields,
+    ReadPosition,
     Record,
     Rejected,
     expand_inputs,
@@ -45,12 +47,17 @@ from extract.io.read import (
 from extract.table.frames import (
     CLAIM_COLUMNS,
     PAPER_COLUMNS,
+    STDOUT,
+    StreamWriter,
     TableWriter,
     claim_rows,
     claims_frame,
     format_of,
     frame,
+    metadata_column,
     papers_frame,
+    table_stem,
+    table_suffix,
 )
 
 REJECT_COLUMNS = ["source", "reason"]
@@ -76,6 +83,12 @@ class Summary:
     claims: Counter = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    first_rejects: list[str] = field(default_factory=list)  # 'source: reason' of the first few
+    outputs: list[str] = field(default_factory=list)  # where the tables went, claims first
+
+    def nothing_usable(self) -> bool:
+        """Every input was rejected: no paper, and at least one file or record rejected."""
+        return self.papers == 0 and (self.rejected + self.files_rejected) > 0
 
     @property
     def papers(self) -> int:
@@ -83,6 +96,21 @@ class Summary:
 
     def balanced(self) -> bool:
         return self.records == self.ok + self.empty + self.duplicates + self.rejected
+
+    def lines(self, seconds: float | None = None) -> list[str]:
+        """The end-of-run report for a person: the reconciliation, the claims, where the
+        tables went, the time (``seconds``: from process start, else the run's) and rate."""
+        seconds = self.seconds if seconds is None else seconds
+        kinds = ", ".join(f"{k} {n}" for k, n in self.claims.most_common()) or "none"
+        files = f", {self.files_rejected} files rejected" if self.files_rejected else ""
+        rate = f"{self.records / seconds:,.0f} records/s" if seconds > 0 else "—"
+        return [  # the first line reconciles: records = with claims + empty + duplicates + rejected
+            f"{self.records} records read, {self.papers} papers ({self.ok} with claims, {self.empty} empty), "
+            f"{self.duplicates} duplicates, {self.rejected} rejected{files}",
+            f"{sum(self.claims.values())} claims: {kinds}",
+            *([f"wrote {', '.join(self.outputs)}"] if self.outputs else []),
+            f"{seconds:.1f} s from start, {rate}",
+        ]
 
     def line(self) -> str:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.claims.items())) or "none"
@@ -219,10 +247,12 @@ def resolve_timeout(seconds: float | None) -> float | None:
 
 @dataclass
 class Batch:
-    """One chunk of new papers, with the rejects met while reading it (kept in order)."""
+    """One chunk of new papers, with the rejects met while reading it (kept in order), and
+    each paper's input metadata (``Record.extra``; kept here, not sent to workers)."""
 
     items: list[Item]
     rejects: list[dict]
+    metadata: list[dict[str, str]] = field(default_factory=list)
 
 
 def batches(
@@ -237,6 +267,7 @@ def batches(
     while chunk := list(islice(iterator, size)):
         items: list[Item] = []
         rejects: list[dict] = []
+        metadata: list[dict[str, str]] = []
         for item in chunk:
             if isinstance(item, Rejected) and item.warning:
                 summary.warnings.append(f"{item.source}: {item.reason}")
@@ -248,15 +279,18 @@ def batches(
                 summary.records += outcome.record
                 summary.rejected += outcome.record
                 summary.files_rejected += not outcome.record
+                if len(summary.first_rejects) < 3:
+                    summary.first_rejects.append(f"{outcome.source}: {outcome.reason}")
                 rejects.append({"source": outcome.source, "reason": outcome.reason})
                 continue
             summary.records += 1
             paper_id, is_new, key = outcome
             if is_new:
                 items.append((paper_id, item.title, item.abstract, item.source, key))
+                metadata.append(item.extra)
             else:
                 summary.duplicates += 1
-        yield Batch(items, rejects)
+        yield Batch(items, rejects, metadata)
 
 
 # ---------------------------------------------------------------- engines
@@ -359,6 +393,7 @@ class Sink:
 
     def __init__(self) -> None:
         self.spool = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self.metadata: dict[str, None] = {}  # the input's other fields, in order of first use
 
     def claims(self, rows: list[dict]) -> None:
         raise NotImplementedError
@@ -369,7 +404,13 @@ class Sink:
     def papers(self, frame_: pd.DataFrame) -> None:
         raise NotImplementedError
 
-    def spool_papers(self, rows: list[dict]) -> None:
+    def spool_papers(self, rows: list[dict], metadata: Sequence[dict[str, str]] = ()) -> None:
+        """Keep papers rows until the run ends; each gets its paper's input metadata."""
+        for row, extra in zip(rows, metadata):
+            for name, value in extra.items():
+                column = metadata_column(name)
+                self.metadata.setdefault(column)
+                row[column] = value
         try:
             for row in rows:
                 self.spool.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -378,15 +419,16 @@ class Sink:
                 f"{tempfile.gettempdir()}: cannot write the papers spool ({exc.strerror})"
             ) from exc
 
-    def finish_papers(self, dedupe: Deduplicator, size: int = 10_000) -> None:
-        """Write the papers table from the spool, every source of each paper filled in."""
+    def finish_papers(self, dedupe: Deduplicator, size: int = 2_000) -> None:
+        """Write the papers table from the spool, every source of each paper filled in
+        (``size`` rows at a time: each row holds its abstract, so memory stays small)."""
         self.spool.seek(0)
         lines = iter(self.spool)
         while chunk := [json.loads(line) for line in islice(lines, size)]:
             for row in chunk:
                 row["sources"] = ";".join(dedupe.sources_of(row.pop("key"), row["sources"]))
                 row.pop("kinds")
-            self.papers(papers_frame(chunk))
+            self.papers(papers_frame(chunk, self.metadata))
         self.spool.close()
 
 
@@ -415,12 +457,12 @@ class FileSink(Sink):
     (``extract.table.distributed.PartitionWriter``).
     """
 
-    def __init__(self, claims, papers: Path, rejects: Path) -> None:
+    def __init__(self, claims, papers: Path | None, rejects: Path | None) -> None:
         super().__init__()
         self.writers = [claims]
         try:
             for path, columns in ((papers, PAPER_COLUMNS), (rejects, REJECT_COLUMNS)):
-                self.writers.append(TableWriter(path, columns))
+                self.writers.append(NullWriter(columns) if path is None else TableWriter(path, columns))
         except OutputError:
             self.abort()
             raise
@@ -430,6 +472,7 @@ class FileSink(Sink):
             self._write(0, claims_frame(rows))
 
     def papers(self, frame_: pd.DataFrame) -> None:
+        self.writers[1].columns = list(frame_.columns)  # every chunk has the same metadata columns
         self._write(1, frame_)
 
     def rejects(self, rows: list[dict]) -> None:
@@ -484,7 +527,9 @@ def process(
     for batch, result in runner(batches(records, summary, dedupe, strict)):
         sink.rejects(batch.rejects)
         sink.claims(result.claims)
-        sink.spool_papers(result.papers)
+        for row, item in zip(result.papers, batch.items):
+            row["abstract"] = item[2]  # the cleaned text the offsets index
+        sink.spool_papers(result.papers, batch.metadata)
         for row in result.papers:
             setattr(summary, row["status"], getattr(summary, row["status"]) + 1)
             summary.claims.update(row["kinds"])
@@ -525,13 +570,47 @@ def extract_text(text: str, nlp: Language | None = None, title: str = "") -> pd.
 
 
 def output_paths(output: Path, papers: str | os.PathLike | None, rejects: str | os.PathLike | None):
-    """The three tables' paths: '-o claims.csv' → claims.papers.csv, claims.rejects.jsonl."""
-    format_of(output)
-    papers_path = Path(papers) if papers else output.with_name(output.stem + ".papers" + output.suffix)
-    rejects_path = Path(rejects) if rejects else output.with_name(output.stem + ".rejects.jsonl")
-    for path in (papers_path, rejects_path):
-        format_of(path)
-    return papers_path, rejects_path
+    """The three tables' paths: '-o claims.csv' → claims.papers.csv, claims.rejects.jsonl
+    ('claims.csv.gz' → claims.papers.csv.gz). With ``-o -`` only the tables asked for (None
+    for the others)."""
+    if str(output) == STDOUT:
+        chosen = [Path(p) if p else None for p in (papers, rejects)]
+    else:
+        format_of(output)
+        stem = table_stem(output)
+        chosen = [
+            Path(papers) if papers else output.with_name(stem + ".papers" + table_suffix(output)),
+            Path(rejects) if rejects else output.with_name(stem + ".rejects.jsonl"),
+        ]
+    for path in chosen:
+        if path is not None:
+            format_of(path)
+    return chosen[0], chosen[1]
+
+
+class NullWriter:
+    """A table nobody asked for (``-o -`` without ``--papers``): rows are dropped."""
+
+    def __init__(self, columns: list[str]) -> None:
+        self.path, self.columns = os.devnull, columns
+
+    def write(self, df: pd.DataFrame) -> None:
+        """Dropped."""
+
+    def finish(self) -> None:
+        """Nothing to finish."""
+
+    publish = abort = finish
+
+
+def claims_writer(output: Path, fmt: str | None = None):
+    """The claims table's writer: a file (format by suffix), or standard output for ``-``
+    (``fmt``: csv, the default, or jsonl)."""
+    if str(output) == STDOUT:
+        return StreamWriter(CLAIM_COLUMNS, fmt or "csv")
+    if fmt is not None and fmt != format_of(output):
+        raise OutputError(f"{output}: --format {fmt} does not match the suffix; the suffix names the format")
+    return TableWriter(output, CLAIM_COLUMNS)
 
 
 def check_outputs(inputs: Sequence[Path], outputs: dict[str, Path]) -> None:
@@ -569,23 +648,31 @@ def run_batch(
     show_progress: bool = True,
     jobs: int = 1,
     record_timeout: float | None = RECORD_TIMEOUT,
+    fmt: str | None = None,
 ) -> Summary:
-    """The ``extract batch`` job with the local engine: tables to files, the summary back."""
+    """The ``extract batch`` job with the local engine: tables to files (``output`` ``-``:
+    the claims to standard output, as ``fmt``), the summary back."""
     started = time.perf_counter()
     summary = Summary()
     output = Path(output)
     papers_path, rejects_path = output_paths(output, papers, rejects)
     paths = expand_inputs(inputs)
-    check_outputs(paths, {"-o": output, "--papers": papers_path, "--rejects": rejects_path})
+    outputs = {"-o": output, "--papers": papers_path, "--rejects": rejects_path}
+    check_outputs(paths, {k: v for k, v in outputs.items() if v is not None and str(v) != STDOUT})
     timeout = resolve_timeout(record_timeout)
-    runner = local_runner(rules, resolve_jobs(jobs, summary.warnings), timeout=timeout)
-    sink = FileSink(TableWriter(output, CLAIM_COLUMNS), papers_path, rejects_path)
-    progress = _progress_bar() if show_progress else None
+    position = ReadPosition(paths)
+    progress = Progress(position, enabled=show_progress and sys.stderr.isatty())  # before the slow start-up
     try:
-        return run_into(sink, iter_records(paths, fields), runner, strict, started, progress, summary)
+        runner = local_runner(rules, resolve_jobs(jobs, summary.warnings), timeout=timeout)
+        sink = FileSink(claims_writer(output, fmt), papers_path, rejects_path)
+        summary.outputs = [str(p) for p in (output, papers_path, rejects_path) if p is not None]
+        if str(output) == STDOUT:
+            summary.outputs[0] = "claims to stdout"
+        progress.running()
+        records = iter_records(paths, fields, position)
+        return run_into(sink, records, runner, strict, started, progress, summary)
     finally:
-        if progress is not None:
-            progress.close()
+        progress.close()
 
 
 def run_into(
@@ -610,15 +697,46 @@ def run_into(
     return summary
 
 
-def _progress_bar():
-    """A records bar on stderr when it is a terminal (no pre-count pass over the corpus)."""
-    from tqdm import tqdm
+class Progress:
+    """The bar a person watches (on stderr, when it is a terminal): shown from the start,
+    while the pipeline is still being built; then the input's bytes read with total, percent,
+    rate and ETA (the files' sizes are known without a counting pass), the papers done beside
+    them. With standard input (no size) a papers counter instead."""
 
-    return tqdm(
-        total=None,
-        unit=" papers",
-        file=sys.stderr,
-        mininterval=0.5,
-        disable=not sys.stderr.isatty(),
-        desc="extract",
-    )
+    def __init__(self, position: ReadPosition, enabled: bool = True, file=None) -> None:
+        from tqdm import tqdm
+
+        self.position = position
+        self.papers = 0
+        by_bytes = bool(position.total)
+        self.bar = tqdm(
+            total=position.total if by_bytes else None,
+            unit="B" if by_bytes else " papers",
+            unit_scale=by_bytes,
+            unit_divisor=1024,
+            file=file or sys.stderr,
+            mininterval=0.5,
+            disable=not enabled,
+            desc="extract: loading rules",
+            # a pty that reports a 0×0 size would hide the bar: the size shutil falls back to
+            ncols=min(shutil.get_terminal_size().columns, 120),
+            nrows=shutil.get_terminal_size().lines,
+        )
+        self.bar.refresh()
+
+    def running(self) -> None:
+        self.bar.set_description_str("extract", refresh=True)
+
+    def update(self, papers: int) -> None:
+        """A chunk is done: ``papers`` more papers."""
+        self.papers += papers
+        if self.bar.total:
+            self.bar.set_postfix_str(f"{self.papers:,} papers", refresh=False)
+            self.bar.update(self.position.bytes_read() - self.bar.n)
+        else:
+            self.bar.update(papers)
+
+    def close(self) -> None:
+        if self.bar.total and not self.bar.disable:
+            self.bar.update(self.bar.total - self.bar.n)  # the last bytes (a file's end) are read
+        self.bar.close()

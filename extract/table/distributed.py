@@ -25,7 +25,7 @@ from spacy.language import Language
 from extract.errors import ExtractError, OutputError
 from extract.io.read import DEFAULT_FIELDS, Fields, expand_inputs, iter_records
 from extract.table.batch import Batch, ChunkResult, FileSink, Summary, check_outputs, extract_chunk, run_into
-from extract.table.frames import CLAIM_COLUMNS, SUFFIXES, TableWriter
+from extract.table.frames import CLAIM_COLUMNS, STDOUT, TableWriter, table_stem, table_suffix
 
 
 @lru_cache(maxsize=4)
@@ -144,10 +144,12 @@ def run_dask(
     output = Path(output)
     if merge and output.suffix != ".parquet":
         raise OutputError(f"{output}: --merge writes one Parquet file; name it *.parquet")
-    if not merge and output.suffix.lower() in SUFFIXES:
+    if str(output) == STDOUT:
+        raise OutputError("-o -: --engine dask writes Parquet partitions, not a stream; use --engine local")
+    if not merge and table_suffix(output):
         raise OutputError(
             f"{output}: --engine dask writes a directory of Parquet partitions; "
-            f"name it without a suffix, or add --merge for one {output.stem}.parquet"
+            f"name it without a suffix, or add --merge for one {table_stem(output)}.parquet"
         )
     directory = output.with_name(output.name + ".parts") if merge else output
     stem = output.with_suffix("") if merge else output

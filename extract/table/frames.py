@@ -26,8 +26,8 @@ from extract.errors import OutputError, QueryError
 
 _CLAIM_FIELDS = [f.name for f in fields(Claim)]  # the contract order
 CLAIM_COLUMNS = ["paper_id", *_CLAIM_FIELDS]
-PAPER_COLUMNS = ["paper_id", "title", "sources", "n_claims", "status", "error"]
-SUFFIXES = (".csv", ".jsonl", ".parquet")
+# then every other field of the input records (``metadata_columns``)
+PAPER_COLUMNS = ["paper_id", "title", "sources", "n_claims", "status", "error", "abstract"]
 # A spreadsheet reads a cell that starts with one of these as a formula (OWASP, "CSV Injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _HARMLESS = re.compile(r"[=<>~]{1,2}")  # a qualifier: a spreadsheet cannot run it
@@ -59,6 +59,7 @@ _DTYPES = {
     "n_claims": "int64",
     "status": "string",
     "error": "string",
+    "abstract": "string",
 }
 
 
@@ -77,25 +78,64 @@ def claims_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return frame(rows, CLAIM_COLUMNS)
 
 
-def papers_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    return frame(rows, PAPER_COLUMNS)
+def papers_frame(rows: list[dict[str, Any]], metadata: Iterable[str] = ()) -> pd.DataFrame:
+    """Papers rows → DataFrame: our columns, then the input's other fields (text) in ``metadata``."""
+    extra = list(metadata)
+    return frame(rows, PAPER_COLUMNS + extra).astype(dict.fromkeys(extra, "string"))
+
+
+def metadata_column(field_name: str) -> str:
+    """The papers column of an input field: its own name, or ``input_`` + it when the name is
+    one of ours (an input field ``status`` must not overwrite the run's status)."""
+    ours = field_name in PAPER_COLUMNS or field_name in ("key", "kinds")  # + the spool's own keys
+    return f"input_{field_name}" if ours else field_name
+
+
+# Every table file name ending we write and read: the formats, text ones also gzipped.
+TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".parquet", ".csv.gz", ".tsv.gz", ".jsonl.gz")
+STDOUT = "-"  # ``-o -``: the claims table to standard output (CSV or JSONL)
+STREAM_FORMATS = ("csv", "jsonl")
+
+
+def table_suffix(path: str | os.PathLike) -> str:
+    """The table ending of a file name, '.csv.gz' included ('' when it has none)."""
+    name = Path(path).name.lower()
+    return next((s for s in sorted(TABLE_SUFFIXES, key=len, reverse=True) if name.endswith(s)), "")
+
+
+def table_stem(path: Path) -> str:
+    """The name without its table ending: 'claims.csv.gz' → 'claims'."""
+    suffix = table_suffix(path)
+    return path.name[: len(path.name) - len(suffix)] if suffix else path.stem
 
 
 def format_of(path: Path) -> str:
-    """'csv', 'jsonl' or 'parquet' from the suffix; anything else is a clear error."""
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise OutputError(f"{path}: unknown output format '{suffix}' (use {', '.join(SUFFIXES)})")
-    return suffix[1:]
+    """'csv', 'tsv', 'jsonl' or 'parquet' from the suffix (``.gz`` looked through); anything
+    else is a clear error."""
+    suffix = table_suffix(path)
+    if not suffix:
+        found = "".join(path.suffixes[-2:]).lower() or "none"
+        raise OutputError(f"{path}: unknown output format '{found}' (use {', '.join(TABLE_SUFFIXES)})")
+    return suffix[1:].removesuffix(".gz")
+
+
+def _open_text(path: Path, compressed: bool):
+    if compressed:
+        import gzip
+
+        return gzip.open(path, "wt", encoding="utf-8", newline="")
+    return open(path, "w", encoding="utf-8", newline="")
 
 
 class TableWriter:
-    """Appends DataFrame chunks to a CSV / JSONL / Parquet file, atomically on close."""
+    """Appends DataFrame chunks to a CSV / TSV / JSONL (each optionally gzipped) or Parquet
+    file, atomically on close."""
 
     def __init__(self, path: str | os.PathLike, columns: list[str]) -> None:
         self.path = Path(path)
         self.format = format_of(self.path)
-        self.columns = columns
+        self.compressed = table_suffix(self.path).endswith(".gz")
+        self.columns = columns  # may be widened before the first write (papers metadata)
         self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         self._parquet = None
         self._pending: list = []  # pyarrow tables waiting to make one Parquet row group
@@ -105,7 +145,7 @@ class TableWriter:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # opened now even for Parquet (rewritten on first write): an unwritable place
             # fails before any work is done
-            self._handle = open(self.tmp, "w", encoding="utf-8", newline="")
+            self._handle = _open_text(self.tmp, self.compressed)
             if self.format == "parquet":
                 self._handle.close()
                 self._handle = None
@@ -118,9 +158,10 @@ class TableWriter:
 
     def write(self, df: pd.DataFrame) -> None:
         df = df[self.columns]
-        if self.format == "csv":
+        if self.format in ("csv", "tsv"):
             spreadsheet_safe(df).to_csv(
                 self._handle,
+                sep="\t" if self.format == "tsv" else ",",
                 header=not self._wrote_header,
                 index=False,
                 quoting=csv.QUOTE_MINIMAL,
@@ -167,16 +208,14 @@ class TableWriter:
         if not self._wrote_header:
             self.write(frame([], self.columns))
         if self._handle is not None:
-            self._handle.flush()
-            os.fsync(self._handle.fileno())
-            self._handle.close()
+            self._handle.close()  # a gzip stream writes its trailer on close
             self._handle = None
+            _sync(self.tmp)
         if self._parquet is not None:
             self._flush_parquet()
             self._parquet.close()
             self._parquet = None
-            with open(self.tmp, "rb") as written:
-                os.fsync(written.fileno())
+            _sync(self.tmp)
 
     def publish(self) -> None:
         """Move the finished file into place (a rename: no space needed)."""
@@ -200,6 +239,48 @@ class TableWriter:
             self.close()
         else:
             self.abort()
+
+
+def _sync(path: Path) -> None:
+    with open(path, "rb") as written:
+        os.fsync(written.fileno())
+
+
+class StreamWriter:
+    """``-o -``: the claims table as CSV or JSONL on standard output, chunk by chunk (a
+    stream cannot be made atomic: an interrupted run leaves what was written so far)."""
+
+    def __init__(self, columns: list[str], fmt: str, stream=None) -> None:
+        import sys
+
+        if fmt not in STREAM_FORMATS:
+            raise OutputError(f"-o -: standard output takes {' or '.join(STREAM_FORMATS)}, not {fmt}")
+        self.path = STDOUT
+        self.format = fmt
+        self.columns = columns
+        self.stream = stream or sys.stdout
+        self._wrote_header = False
+
+    def write(self, df: pd.DataFrame) -> None:
+        df = df[self.columns]
+        if self.format == "csv":
+            header = not self._wrote_header
+            text = spreadsheet_safe(df).to_csv(header=header, index=False, lineterminator="\n")
+        else:
+            text = "".join(json.dumps(_plain(r), ensure_ascii=False) + "\n" for r in df.to_dict("records"))
+        self.stream.write(text)
+        self._wrote_header = True
+
+    def finish(self) -> None:
+        if not self._wrote_header:
+            self.write(frame([], self.columns))
+        self.stream.flush()
+
+    def publish(self) -> None:
+        """Nothing to move: the rows are out already."""
+
+    def abort(self) -> None:
+        self.stream.flush()
 
 
 def neutralise(value: object) -> object:
@@ -257,26 +338,33 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike) -> None:
         writer.write(df)
 
 
+# An id is text even when it looks like a number: arXiv's "2503.17750" read as a float
+# loses its last digit.
+_TEXT_IDS = {"paper_id": "string"}
+
+
 def read_table(path: str | os.PathLike) -> pd.DataFrame:
     """A table file (.csv, .jsonl, .parquet) → DataFrame; any failure is a one-line QueryError."""
     path = Path(path)
     readers = {
-        ".csv": pd.read_csv,
-        ".jsonl": lambda p: pd.read_json(p, lines=True, dtype=False),
-        ".parquet": pd.read_parquet,
+        "csv": lambda p: pd.read_csv(p, dtype=_TEXT_IDS),
+        "tsv": lambda p: pd.read_csv(p, dtype=_TEXT_IDS, sep="\t"),
+        "jsonl": lambda p: pd.read_json(p, lines=True, dtype=False),
+        "parquet": pd.read_parquet,
     }
     if not path.is_file():
         raise QueryError(f"{path}: no such file")
-    reader = readers.get(path.suffix.lower())
+    suffix = table_suffix(path)
+    reader = readers.get(suffix[1:].removesuffix(".gz"))
     if reader is None:
-        raise QueryError(f"{path}: unknown table format '{path.suffix}' (use {', '.join(readers)})")
+        raise QueryError(f"{path}: unknown table format '{path.suffix}' (use {', '.join(TABLE_SUFFIXES)})")
     try:
         df = reader(path)
     except pd.errors.EmptyDataError as exc:
         raise QueryError(f"{path}: empty file") from exc
     except (ValueError, OSError) as exc:
         raise QueryError(f"{path}: cannot read table ({_first_line(exc)})") from exc
-    if path.suffix.lower() == ".csv":  # our CSV writers neutralise formula-like cells
+    if suffix.startswith((".csv", ".tsv")):  # our CSV writers neutralise formula-like cells
         df = restored(df)
     return df
 
