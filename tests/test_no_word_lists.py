@@ -32,6 +32,7 @@ ALLOWED: dict[str, set[str]] = {
     "extract": {"__all__"},
     "extract.evaluate": {"FIELDS"},
     "extract.query.leaderboard": {"LEADERBOARD_COLUMNS"},
+    "extract.table.frames": {"PAPER_COLUMNS"},
     "extract.query.select": {"LEADERBOARD_VIEW"},
     "extract.show.explain": {"LINK_FIELDS"},
     "extract.rules.ruleset": {"COMMON_KEYS", "ENTITY_LABELS", "TOKEN_KEYS"},
