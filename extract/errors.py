@@ -44,3 +44,8 @@ class OutputError(ExtractError):
 
 class NotBuiltError(ExtractError, ImportError):
     """The compiled part of the package is missing: a source checkout used as it is."""
+
+
+class QueryWarning(UserWarning):
+    """A query or leaderboard answered, with something the user should know (rows rejected,
+    an older claims table): one line, shown as ``extract: warning: …`` on the command line."""

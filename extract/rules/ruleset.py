@@ -58,6 +58,8 @@ LABEL_KEYS: dict[str, set[str]] = {
 CUE_ROLES = {
     "number_coordinator": "joins a bare number to the quantity after it ('5, 10 and 20%')",
     "approximately": "marks an approximate number before it ('~68', 'about 30')",
+    "lower_is_better": "a word in a metric's name that makes lower better ('Percentage error', 'NegLL')",
+    "name_qualifier": "a split or set word a name may carry, ignored in comparison ('Test perplexity')",
 }
 ENTITY_LABELS = ("DATASET", "METHOD", "METRIC", "DEVICE", "GENERIC")
 CLAIM_LABELS = ("MODEL_SIZE", "HARDWARE", "RESULT")
