@@ -355,6 +355,8 @@ def test_pwc_spellings_are_found_and_ranked(pwc):
     expected = (pwc["dataset"] == "ImageNet") & pwc["metric"].isin(["Top 1 Accuracy", "Top-1 Accuracy"])
     assert len(top1) == expected.sum() > 10
     assert list(top1["value"]) == sorted(top1["value"], reverse=True)
+    best = select(PWC, metric="top-1 accuracy", dataset="imagenet", best_per="method")
+    assert best["system"].is_unique and best["value"].iloc[0] == top1["value"].max()
     perplexity = select(PWC, metric="perplexity", dataset="WikiText-2", sort="value")
     assert set(perplexity["metric"]) == {"Test perplexity", "Validation perplexity"}
     assert list(perplexity["value"]) == sorted(perplexity["value"])

@@ -168,12 +168,13 @@ def rank(table: Table, df: pd.DataFrame, vocab: Vocabulary, reverse: bool = Fals
 
 
 def best_of_each(table: Table, df: pd.DataFrame, per: str, vocab: Vocabulary) -> pd.DataFrame:
-    """The best-ranked row of each method / model / paper (names compared canonically)."""
+    """The best-ranked row of each method / model / paper (names compared canonically; on a
+    leaderboard a method is its ``system``, as for ``--method``)."""
     if per not in BEST_PER:
         raise QueryError(f"--best-per: unknown grouping '{per}' (use {', '.join(BEST_PER)})")
     ranked = rank(table, df, vocab)
     column = BEST_PER[per]
-    key = ranked[column] if per == "paper" else vocab.key(ranked[column], "METHOD")
+    key = ranked[column] if per == "paper" else vocab.key(named(table, ranked, column), "METHOD")
     if key.isna().all():
         raise QueryError(f"--best-per {per}: none of the {len(ranked)} matching rows names a {per}")
     return ranked[(key.notna() & ~key.duplicated()).to_numpy(dtype=bool)]
