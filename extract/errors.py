@@ -40,3 +40,8 @@ class QueryError(ExtractError):
 
 class OutputError(ExtractError):
     """An output file cannot be written."""
+
+
+class QueryWarning(UserWarning):
+    """A query or leaderboard answered, with something the user should know (rows rejected,
+    an older claims table): one line, shown as ``extract: warning: …`` on the command line."""

@@ -6,12 +6,13 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+import warnings
 
 import pandas as pd
 import pytest
 
 import extract
-from extract.errors import QueryError
+from extract.errors import QueryError, QueryWarning
 from extract.query.leaderboard import LEADERBOARD_COLUMNS, derive, leaderboard, write_leaderboard
 from extract.query.select import select, view
 from extract.show.render import markdown, number, render, table
@@ -19,13 +20,15 @@ from extract.table.frames import claims_frame
 
 
 def claims(*rows: dict) -> pd.DataFrame:
-    """A claims table from partial rows (a result with a span unless told otherwise)."""
+    """A claims table from partial rows (a result with a span unless told otherwise), with
+    the ``role`` of each row (whether or not ``claims_frame`` has the column yet)."""
     base = {"kind": "result", "text": "x", "start": 0, "end": 1, "sentence": 0}
-    return claims_frame([{"paper_id": f"p{i}", **base, **row} for i, row in enumerate(rows)])
+    df = claims_frame([{"paper_id": f"p{i}", **base, **row} for i, row in enumerate(rows)])
+    return df.assign(role=pd.array([row.get("role") for row in rows], dtype="string"))
 
 
-def result(value: float, unit: str = "percent", **context) -> dict:
-    return {"value": value, "value_norm": value, "unit": unit, "unit_norm": unit, **context}
+def result(value: float, unit: str = "percent", role: str = "score", **context) -> dict:
+    return {"value": value, "value_norm": value, "unit": unit, "unit_norm": unit, "role": role, **context}
 
 
 @pytest.fixture
@@ -262,9 +265,11 @@ def test_leaderboard_hardware_names_devices_and_largest_count(paper_claims):
     assert list(board["n_devices"].fillna(-1)) == [64, 64, 64, -1]
 
 
-def test_leaderboard_direction_comes_from_the_metric_rules(paper_claims):
+def test_leaderboard_direction_comes_from_the_metric_rules_else_the_name(paper_claims):
     board = derive(paper_claims)
-    assert list(board["higher_is_better"]) == [True, False, pd.NA, pd.NA]
+    # Acc (rule: higher), FID (rule: lower), 'made-up score' (no rule, no lower-is-better
+    # word in its name: higher), no metric (<NA>)
+    assert list(board["higher_is_better"]) == [True, False, True, pd.NA]
 
 
 def test_leaderboard_titles_come_from_the_papers_table_beside_the_claims(tmp_path, paper_claims):
@@ -311,10 +316,12 @@ def test_a_claims_table_missing_contract_columns_is_named(scores):
         select(scores.drop(columns=["unit_norm", "metric"]))
 
 
-def test_non_numeric_values_are_a_clear_error(tmp_path):
-    path = tmp_path / "theirs.csv"
-    path.write_text("paper_id,dataset,metric,value\np1,GSM8K,accuracy,55\np2,GSM8K,accuracy,n/a%\n")
-    with pytest.raises(QueryError, match=r"column 'value' needs numbers, found 'n/a%' \(data row 2\)"):
+def test_non_numeric_values_in_a_claims_table_are_a_clear_error(tmp_path, scores):
+    path = tmp_path / "claims.csv"
+    written = scores.astype({"value_norm": "string"})
+    written.loc[1, "value_norm"] = "n/a%"
+    written.to_csv(path, index=False)
+    with pytest.raises(QueryError, match=r"column 'value_norm' needs a number, found 'n/a%' \(data row 2\)"):
         select(path)
 
 
@@ -421,9 +428,13 @@ def test_seed_gsm8k_ranking(seed_tables):
 
 
 def test_seed_leaderboard(seed_tables):
-    board = leaderboard(seed_tables.claims, seed_tables.papers)
+    with warnings.catch_warnings():  # claims from before roles: every linked result, with a warning
+        warnings.simplefilter("ignore", QueryWarning)
+        board = leaderboard(seed_tables.claims, seed_tables.papers)
     results = seed_tables.claims.query("kind == 'result' and (metric.notna() or dataset.notna())")
-    assert len(board) == len(results)
+    if "role" in results.columns:
+        results = results[results["role"] == "score"]
+    assert len(board) == len(results) > 50
     assert board["title"].notna().all()
     assert (board["end"] > board["start"]).all()
     sized = board.dropna(subset=["model_size_params"])

@@ -13,14 +13,16 @@ rejected (the tables are written; the first reasons on stderr); 130 interrupted 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from extract.errors import ExtractError, RecordError
+from extract.errors import ExtractError, QueryWarning, RecordError
 from extract.io.read import Fields
 
 _IMPORTED = time.perf_counter()
@@ -83,23 +85,33 @@ def since_start() -> float:
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
-    from extract.query.leaderboard import write_leaderboard
+    from extract.query.leaderboard import parse_directions, write_leaderboard
     from extract.table.batch import check_outputs
 
     check_outputs([Path(args.input)], {"-o": Path(args.output)})
-    board = write_leaderboard(args.input, args.output, rules=args.rules)
+    board = write_leaderboard(
+        args.input,
+        args.output,
+        rules=args.rules,
+        papers=args.papers,
+        deltas=args.deltas,
+        directions=parse_directions(args.higher_is_better),
+    )
+    what = "deltas" if args.deltas else "results"
     papers = board["paper_id"].nunique()
-    print(f"extract: leaderboard: {len(board)} results of {papers} papers → {args.output}", file=sys.stderr)
+    print(f"extract: leaderboard: {len(board)} {what} of {papers} papers → {args.output}", file=sys.stderr)
     return 0
 
 
 def _query(args: argparse.Namespace) -> int:
+    from extract.query.leaderboard import parse_directions
     from extract.query.select import select, view
     from extract.show.render import render
 
     options = ("dataset", "metric", "method", "kind", "where", "best_per", "group_by", "count", "sort", "top")
     chosen = {k: getattr(args, k) for k in options}
-    found = select(args.file, reverse=args.reverse, rules=args.rules, **chosen)
+    directions = parse_directions(args.higher_is_better)
+    found = select(args.file, reverse=args.reverse, rules=args.rules, directions=directions, **chosen)
     columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
     if args.format in ("table", "markdown"):
         found = view(found, columns, keep=[args.sort])
@@ -197,9 +209,14 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--merge", action="store_true", help="dask: also merge the partitions into OUTPUT")
     batch.set_defaults(run=_batch)
 
-    board = commands.add_parser("leaderboard", help="one row per linked result, with model size and hardware")
+    board = commands.add_parser("leaderboard", help="one row per score, with model size and hardware")
     board.add_argument("input", help="claims table (or a leaderboard to map onto our columns)")
     board.add_argument("-o", "--output", required=True, help="leaderboard table (.csv/.jsonl/.parquet)")
+    board.add_argument("--deltas", action="store_true", help="the gains and drops instead of the scores")
+    board.add_argument(
+        "--papers", metavar="FILE", help="papers table or corpus file with titles (default: INPUT's .papers)"
+    )
+    _direction_option(board)
     board.add_argument("--rules", action="append", default=[], metavar="DIR", help="extra rule directory")
     board.set_defaults(run=_leaderboard)
 
@@ -218,11 +235,22 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--top", type=int, metavar="N", help="keep the first N rows")
     ask.add_argument("--columns", metavar="COL,COL", help="columns to show")
     ask.add_argument("--format", choices=["table", "csv", "markdown", "json"], default="table")
+    _direction_option(ask)
     ask.add_argument("--rules", action="append", default=[], metavar="DIR", help="extra rule directory")
     ask.set_defaults(run=_query)
     _add_rule_commands(commands)
     _add_report_command(commands)
     return parser
+
+
+def _direction_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--higher-is-better",
+        action="append",
+        default=[],
+        metavar="METRIC=BOOL",
+        help="say which way METRIC ranks, over the rules and its name (repeatable): MOS=true, NegLL=false",
+    )
 
 
 def _rules_list(args: argparse.Namespace) -> int:
@@ -374,9 +402,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(KERNELS_NOTE, file=sys.stderr)
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        return _run(args)
+        with _warnings_as_lines():
+            return _run(args)
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _warnings_as_lines() -> Iterator[None]:
+    """A ``QueryWarning`` (rows rejected, an older claims table) is shown as one line,
+    ``extract: warning: …``, every time; other warnings as Python shows them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", QueryWarning)
+        shown = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None) -> None:
+            if issubclass(category, QueryWarning):
+                print(f"extract: warning: {message}", file=sys.stderr)
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -9,7 +9,6 @@ Every problem is a one-line ``QueryError`` (exit code 2 on the command line).
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +17,15 @@ import pandas as pd
 
 from extract.claim import KINDS
 from extract.errors import QueryError
-from extract.query.leaderboard import as_leaderboard, claims_table, is_claims_table
+from extract.query.leaderboard import (
+    Directions,
+    as_leaderboard,
+    check_overrides,
+    claims_table,
+    directions,
+    is_claims_table,
+    unknown_metric,
+)
 from extract.query.where import filter_rows
 from extract.rules.vocabulary import Vocabulary, vocabulary
 from extract.table.frames import read_table
@@ -28,8 +35,8 @@ COUNT_COLUMNS = ["n_papers", "n_rows"]
 # What a terminal or Markdown table shows by default (every column goes to CSV / JSON).
 CLAIMS_VIEW = ["paper_id", "kind", "text", "name", "value_norm", "unit_norm", "count"]
 CLAIMS_VIEW += ["metric", "dataset", "method", "model"]
-LEADERBOARD_VIEW = ["paper_id", "title", "method", "model", "model_size_params", "dataset", "metric"]
-LEADERBOARD_VIEW += ["value", "unit", "hardware", "n_devices", "text"]
+LEADERBOARD_VIEW = ["paper_id", "title", "system", "model", "model_size_params", "dataset", "metric"]
+LEADERBOARD_VIEW += ["value", "uncertainty", "unit", "higher_is_better", "hardware", "n_devices", "text"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,7 @@ class Table:
     df: pd.DataFrame
     source: str
     claims: bool
+    overrides: Directions | None = None  # the user's higher-is-better per metric
 
     @property
     def value_column(self) -> str:
@@ -50,15 +58,21 @@ class Table:
         return "unit_norm" if self.claims else "unit"
 
 
-def load(source: pd.DataFrame | str | os.PathLike, rules: Sequence[str | os.PathLike] = ()) -> Table:
+def load(
+    source: pd.DataFrame | str | os.PathLike,
+    rules: Sequence[str | os.PathLike] = (),
+    overrides: Directions | None = None,
+) -> Table:
     """A claims table or a leaderboard (file or DataFrame), checked and in stable dtypes."""
     if isinstance(source, pd.DataFrame):
         df, name = source, "the DataFrame"
     else:
         df, name = read_table(source), str(source)
     if is_claims_table(df):
-        return Table(claims_table(df, name), name, True)
-    return Table(as_leaderboard(df, name, rules), name, False)
+        table = Table(claims_table(df, name), name, True, overrides)
+        check_overrides(overrides, table.df["metric"], name, vocabulary(tuple(rules)))
+        return table
+    return Table(as_leaderboard(df, name, rules, overrides=overrides), name, False, overrides)
 
 
 def check_column(df: pd.DataFrame, column: str, option: str) -> None:
@@ -83,31 +97,27 @@ def filter_kind(table: Table, df: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 def named(table: Table, df: pd.DataFrame, column: str) -> pd.Series:
     """The dataset / method a row is about: its linked context, or for a claims table's
-    ``dataset`` / ``method`` row the name it mentions."""
-    values = df[column]
+    ``dataset`` / ``method`` row the name it mentions; on a leaderboard a method is its
+    ``system`` (the method, else the model: Papers with Code names only a model)."""
     if table.claims:
-        values = values.mask(df["kind"] == column, df["name"])
-    return values
+        return df[column].mask(df["kind"] == column, df["name"])
+    if column == "method" and "system" in df.columns:
+        return df["system"]
+    return df[column]
 
 
 def filter_name(
     table: Table, df: pd.DataFrame, column: str, label: str, wanted: str, vocab: Vocabulary
 ) -> pd.DataFrame:
-    """Rows whose ``column`` means ``wanted``: canonical names and aliases compare equal."""
-    target = vocab.resolve(wanted, label).casefold()
+    """Rows whose ``column`` means ``wanted``: canonical names, aliases and spellings that
+    differ in case, punctuation, split words or a parenthesised abbreviation compare equal."""
+    target = vocab.key_of(wanted, label)
     return df[(vocab.key(named(table, df, column), label) == target).fillna(False)]
 
 
 def check_metric(table: Table, metric: str, vocab: Vocabulary) -> None:
     """A metric neither the rule files nor the data know is a typo, not an empty answer."""
-    in_data = (vocab.key(table.df["metric"], "METRIC") == vocab.resolve(metric, "METRIC").casefold()).any()
-    if vocab.knows(metric, "METRIC") or in_data:
-        return
-    close = difflib.get_close_matches(metric.strip().casefold(), list(vocab.names["METRIC"]), n=1)
-    hint = f" (did you mean '{vocab.resolve(close[0], 'METRIC')}'?)" if close else ""
-    raise QueryError(
-        f"--metric: unknown metric '{metric}', not in the rule files nor in {table.source}{hint}"
-    )
+    unknown_metric(metric, table.df["metric"], table.source, vocab, "--metric")
 
 
 def filter_where(df: pd.DataFrame, expr: str) -> pd.DataFrame:
@@ -125,18 +135,17 @@ def check_one_unit(df: pd.DataFrame, unit_column: str) -> None:
         raise QueryError(f"cannot rank values in different units: {listing}; keep one, e.g. {fix}")
 
 
-def higher_is_better(df: pd.DataFrame, vocab: Vocabulary) -> bool:
-    """The direction shared by the rows' metrics (higher when none is known); metrics that
-    rank in opposite directions cannot share one ranking."""
+def higher_is_better(df: pd.DataFrame, vocab: Vocabulary, overrides: Directions | None = None) -> bool:
+    """The direction shared by the rows' metrics (higher when none has a metric); metrics
+    that rank in opposite directions cannot share one ranking."""
     given = df["higher_is_better"] if "higher_is_better" in df.columns else None
-    known = vocab.higher_is_better(df["metric"])
-    hib = known if given is None else given.astype("boolean").fillna(known)
+    hib = directions(df["metric"], vocab, given, overrides)
     if hib.nunique(dropna=True) > 1:
         higher = _listing(df.loc[hib.fillna(False).to_numpy(dtype=bool), "metric"])
         lower = _listing(df.loc[(~hib).fillna(False).to_numpy(dtype=bool), "metric"])
         raise QueryError(
             f"cannot rank metrics where higher is better ({higher}) together with metrics where "
-            f"lower is better ({lower}); choose one with --metric"
+            f"lower is better ({lower}); choose one with --metric (or --higher-is-better METRIC=…)"
         )
     return bool(hib.dropna().iloc[0]) if hib.notna().any() else True
 
@@ -154,17 +163,18 @@ def rank(table: Table, df: pd.DataFrame, vocab: Vocabulary, reverse: bool = Fals
     if valued.empty:
         raise QueryError(f"no rows with a value to rank in {table.source}")
     check_one_unit(valued, table.unit_column)
-    ascending = (not higher_is_better(valued, vocab)) ^ reverse
+    ascending = (not higher_is_better(valued, vocab, table.overrides)) ^ reverse
     return valued.sort_values(table.value_column, ascending=ascending, kind="stable")
 
 
 def best_of_each(table: Table, df: pd.DataFrame, per: str, vocab: Vocabulary) -> pd.DataFrame:
-    """The best-ranked row of each method / model / paper (names compared canonically)."""
+    """The best-ranked row of each method / model / paper (names compared canonically; on a
+    leaderboard a method is its ``system``, as for ``--method``)."""
     if per not in BEST_PER:
         raise QueryError(f"--best-per: unknown grouping '{per}' (use {', '.join(BEST_PER)})")
     ranked = rank(table, df, vocab)
     column = BEST_PER[per]
-    key = ranked[column] if per == "paper" else vocab.key(ranked[column], "METHOD")
+    key = ranked[column] if per == "paper" else vocab.key(named(table, ranked, column), "METHOD")
     if key.isna().all():
         raise QueryError(f"--best-per {per}: none of the {len(ranked)} matching rows names a {per}")
     return ranked[(key.notna() & ~key.duplicated()).to_numpy(dtype=bool)]
@@ -215,6 +225,7 @@ def select(
     top: int | None = None,
     reverse: bool = False,
     rules: Sequence[str | os.PathLike] = (),
+    directions: Directions | None = None,
 ) -> pd.DataFrame:
     """The Python API behind ``extract query``: a claims table or leaderboard (file or
     DataFrame) → the rows that answer the question, as a DataFrame.
@@ -222,7 +233,8 @@ def select(
     Filters (``dataset``, ``metric``, ``method``, ``kind``, ``where``) narrow the rows;
     then ``best_per`` keeps each method's / model's / paper's best result, or
     ``group_by`` + ``count`` counts papers and rows per value; ``sort`` orders (the value
-    column ranks by the metric's direction), ``top`` keeps the first N.
+    column ranks by the metric's direction, which ``directions`` ({"MOS": True}) sets per
+    metric), ``top`` keeps the first N.
     """
     if group_by and not count:
         raise QueryError("--group-by needs --count (counts of papers and rows per value)")
@@ -230,7 +242,7 @@ def select(
         raise QueryError("--best-per and --count cannot be combined")
     if top is not None and top < 1:
         raise QueryError(f"--top needs a positive number, got {top}")
-    table = load(source, rules)
+    table = load(source, rules, directions)
     vocab = vocabulary(tuple(rules))
     df = table.df
     if kind:
@@ -258,6 +270,10 @@ def select(
     return df.head(top).reset_index(drop=True) if top else df.reset_index(drop=True)
 
 
+def _same_or_missing(values: pd.Series, others: pd.Series) -> bool:
+    return bool((values.isna() | (values == others).fillna(False)).all())
+
+
 def view(df: pd.DataFrame, columns: Sequence[str] | None = None, keep: Sequence[str] = ()) -> pd.DataFrame:
     """The columns worth reading in a terminal or Markdown table: those asked for, else a
     default subset without all-empty columns (``keep`` adds e.g. the sort column)."""
@@ -274,6 +290,8 @@ def view(df: pd.DataFrame, columns: Sequence[str] | None = None, keep: Sequence[
     shown = [c for c in preferred if c in df.columns and df[c].notna().any()]
     if "title" in shown:
         shown.remove("paper_id")
+    if {"system", "model"} <= set(shown) and _same_or_missing(df["model"], df["system"]):
+        shown.remove("model")  # the system is the model (Papers with Code names only a model)
     ranked_as = {"value": "value_norm"}  # a claims table ranks 'value' by value_norm
     shown += [c for c in keep if c and c in df.columns and c not in shown and ranked_as.get(c) not in shown]
     return df[shown]

@@ -65,6 +65,8 @@ CUE_ROLES = {
     "one_device": "before a device, counts one of it ('a single A100')",
     "abbreviation": "a word with a period that never ends a sentence ('Fig.', 'et al.'); as written",
     "column_synonym": "a header another leaderboard uses for our column, the entry's name ('benchmark')",
+    "lower_is_better": "a word in a metric's name that makes lower better ('Percentage error', 'NegLL')",
+    "name_qualifier": "a split or set word a name may carry, ignored in comparison ('Test perplexity')",
 }
 # Cue roles whose entries carry a 'value' (a positive number).
 VALUED_CUE_ROLES = ("scale", "money_scale")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pandas as pd
 
 from extract.errors import QueryError
@@ -42,7 +43,7 @@ def cell(value: object) -> str:
     """One value as table text: missing → empty, booleans → yes / no, numbers compact."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, (bool, np.bool_)):  # numpy 2 names its bool type 'bool', not 'bool_'
         return "yes" if value else "no"
     if isinstance(value, (int, float)) or type(value).__module__ == "numpy":
         return number(float(value))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import decimal
 import json
 import math
 import os
@@ -32,6 +33,7 @@ PAPER_COLUMNS = ["paper_id", "title", "sources", "n_claims", "status", "error", 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _HARMLESS = re.compile(r"[=<>~]{1,2}")  # a qualifier: a spreadsheet cannot run it
 _NUMBER = re.compile(r"[+-]?(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?")
+ID_HEADERS = {"id", "paper_id", "paper", "arxiv_id", "arxiv"}  # folded by header_key; also *_id
 ROW_GROUP_ROWS = 20_000  # rows per Parquet row group (chunks are buffered up to this)
 _DTYPES = {
     "paper_id": "string",
@@ -125,6 +127,14 @@ def _open_text(path: Path, compressed: bool):
 
         return gzip.open(path, "wt", encoding="utf-8", newline="")
     return open(path, "w", encoding="utf-8", newline="")
+
+
+def _read_text(path: Path):
+    if path.name.lower().endswith(".gz"):
+        import gzip
+
+        return gzip.open(path, "rt", encoding="utf-8")
+    return open(path, encoding="utf-8")
 
 
 class TableWriter:
@@ -338,18 +348,28 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike) -> None:
         writer.write(df)
 
 
-# An id is text even when it looks like a number: arXiv's "2503.17750" read as a float
-# loses its last digit.
-_TEXT_IDS = {"paper_id": "string"}
+def header_key(name: object) -> str:
+    """A column header folded for matching: 'Paper ID' → 'paper_id'."""
+    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().casefold()).strip("_")
+
+
+def is_id_column(name: object) -> bool:
+    """Columns that hold identifiers: read as text, never as numbers (arXiv id '2003.13630'
+    read as a number is 2003.1363, another paper)."""
+    key = header_key(name)
+    return key in ID_HEADERS or key.endswith("_id")
 
 
 def read_table(path: str | os.PathLike) -> pd.DataFrame:
-    """A table file (.csv, .jsonl, .parquet) → DataFrame; any failure is a one-line QueryError."""
+    """A table file (.csv, .jsonl, .parquet) → DataFrame; any failure is a one-line QueryError.
+
+    Id columns (``is_id_column``) are text in every format; other columns keep pandas' types.
+    """
     path = Path(path)
     readers = {
-        "csv": lambda p: pd.read_csv(p, dtype=_TEXT_IDS),
-        "tsv": lambda p: pd.read_csv(p, dtype=_TEXT_IDS, sep="\t"),
-        "jsonl": lambda p: pd.read_json(p, lines=True, dtype=False),
+        "csv": _read_csv,
+        "tsv": lambda p: _read_csv(p, sep="\t"),
+        "jsonl": _read_jsonl,
         "parquet": pd.read_parquet,
     }
     if not path.is_file():
@@ -366,7 +386,47 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         raise QueryError(f"{path}: cannot read table ({_first_line(exc)})") from exc
     if suffix.startswith((".csv", ".tsv")):  # our CSV writers neutralise formula-like cells
         df = restored(df)
-    return df
+    ids = [c for c in df.columns if is_id_column(c)]
+    return df.astype(dict.fromkeys(ids, "string")) if ids else df
+
+
+def _read_csv(path: Path, sep: str = ",") -> pd.DataFrame:
+    header = pd.read_csv(path, nrows=0, sep=sep).columns
+    return pd.read_csv(path, sep=sep, dtype={c: str for c in header if is_id_column(c)})
+
+
+def _read_jsonl(path: Path) -> pd.DataFrame:
+    """JSON lines → DataFrame. A JSON number in an id column keeps its digits as written
+    (``2003.13630``, parsed as a Decimal); other numbers become floats. A line that is not
+    a JSON object is an error naming its line."""
+    records = []
+    with _read_text(path) as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line, parse_float=decimal.Decimal)
+            except json.JSONDecodeError as exc:
+                raise QueryError(f"{path}:{number}: not JSON ({exc.msg})") from None
+            if not isinstance(record, dict):
+                raise QueryError(f"{path}:{number}: not a JSON object")
+            records.append(record)
+    if not records:
+        raise pd.errors.EmptyDataError
+    df = pd.DataFrame.from_records(records)
+    for column in [c for c in df.columns if df[c].dtype == "object"]:  # Decimals are objects
+        df[column] = df[column].map(_text_id if is_id_column(column) else _float_of_decimal)
+    return df.infer_objects()
+
+
+def _text_id(value: object) -> object:
+    """An id cell as text: 2003 → '2003', Decimal('2003.13630') → '2003.13630'."""
+    missing = value is None or (isinstance(value, float) and math.isnan(value))
+    return value if missing or isinstance(value, str) else str(value)
+
+
+def _float_of_decimal(value: object) -> object:
+    return float(value) if isinstance(value, decimal.Decimal) else value
 
 
 def _first_line(exc: BaseException) -> str:
