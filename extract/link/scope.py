@@ -148,7 +148,22 @@ def value_lists(
             lists[-1].slashed = lists[-1].slashed and kind == "slash"
         lists[-1].items.append(item)
         previous = item
+    for values in lists:
+        _count_unkept_numbers(doc, values, cues)
     return lists
+
+
+def _count_unkept_numbers(doc: Doc, values: ValueList, cues: Cues) -> None:
+    """'scores of 17.35 and 20.55, respectively' where only 17.35 became a claim: the bare
+    numbers that continue the list still hold a place in it (an item without claims), so the
+    list pairs with its names in order."""
+    end = values.items[-1].end
+    sentence_end = doc[end - 1].sent.end if end else 0
+    while end + 1 < sentence_end and doc[end].lower_ in cues.coordinator and doc[end + 1].like_num:
+        if end + 2 < sentence_end and doc[end + 2].is_alpha and doc[end + 2].lower_ not in cues.respectively:
+            return  # '17.35 and 3 models': a number of something else
+        values.items.append(Item([], end + 1, end + 2))
+        end += 2
 
 
 def name_lists(doc: Doc, mentions: list[Mention], label: str, cues: Cues) -> list[tuple[list[Mention], bool]]:
