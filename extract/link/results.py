@@ -138,12 +138,21 @@ class SentenceLinker:
         with no other value between."""
         for m in self.near(item.end, item.end + _DATASET_AFTER_GAP + 1, "DATASET"):
             if any(item.end <= s < m.start for s in value_starts):
-                return None
+                break
             if any(w in self.cues.dataset_preposition for w in self.words(item.end, m.start)):
                 return m
+        metric = item.metric if item.bound else None
+        if metric is not None and metric.end <= item.start:  # 'ImageNet-A top-1 accuracy of 83.7%'
+            return next(iter(self.near(metric.start - 8, metric.start, "DATASET")[-1:]), None)
         return None
 
+    def compared_system(self, item: Item) -> Mention | None:
+        """'compared to 82% for ResNet-50': the method a compared value belongs to."""
+        found = self.near(item.end, item.end + 4, "METHOD")
+        return found[0] if found else None
+
     def nearest_dataset(self, item: Item, lo: int, hi: int) -> Mention | None:
+        """The nearest dataset of tokens [lo, hi), one behind a preposition after the value preferred."""
         candidates = self.near(max(lo, item.start - LINK_WINDOW), min(hi, item.end + LINK_WINDOW), "DATASET")
 
         def cost(m: Mention) -> float:
@@ -338,6 +347,7 @@ def link_sentence(
     back = linker.back_reference()
     out: dict[int, dict] = {}
     for values in lists:
+        previous_fields: list[dict] = []
         for item in (item for item in values.items if item.claims):
             if item.metric is None:
                 item.metric = linker.free_metric(item, taken)
@@ -352,14 +362,19 @@ def link_sentence(
             method, model = _system(linker, item, clo, chi, lo, back)
             counted = item.compared or value_kind(item.claims[0]) == "count"
             baseline = None if counted else linker.baseline(item, (method, model))
-            for claim in item.claims:
-                out[id(claim)] = {
-                    "metric": item.metric.name if item.metric else None,
-                    "dataset": name,
-                    "method": method,
-                    "model": model or (None if counted else size_name),
-                    "baseline": baseline,
-                }
+            if item.compared and (other := linker.compared_system(item)) is not None:
+                method, model = other.name, other.name if other.is_model else None
+                for earlier in previous_fields:  # '96.1%, compared to 94.0% for X': X is the baseline
+                    earlier["baseline"] = earlier["baseline"] or other.name
+            fields = {
+                "metric": item.metric.name if item.metric else None,
+                "dataset": name,
+                "method": method,
+                "model": model or (None if counted else size_name),
+                "baseline": baseline,
+            }
+            previous_fields.append(fields)
+            out.update((id(claim), fields) for claim in item.claims)
     return out
 
 

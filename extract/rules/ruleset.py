@@ -468,7 +468,8 @@ def _check_values(obj: dict[str, Any], label: str, keys: set[str], where: str) -
     if label == "QUALIFIER" and "qualifier" not in obj:
         problems.append(f"{where}: missing required key 'qualifier' for QUALIFIER")
     values = obj.get("values")
-    if "values" in obj and not (isinstance(values, list) and values and all(v in VALUE_KINDS for v in values)):
+    known_values = isinstance(values, list) and values and all(v in VALUE_KINDS for v in values)
+    if "values" in obj and not known_values:
         problems.append(f"{where}: 'values' must be a non-empty list of: {', '.join(VALUE_KINDS)}")
     if label == "CUE" and "role" not in obj:
         problems.append(f"{where}: missing required key 'role' for CUE")
