@@ -91,8 +91,9 @@ class SentenceLinker:
         return [m for m in group if m.label == label]
 
     def clause(self, token: int) -> tuple[int, int]:
+        """The clause of ``token``, cut to the link window around it (run-on text stays linear)."""
         lo, hi = clause_bounds(self.breaks, token, self.lo, self.hi)
-        return lo, hi
+        return max(lo, token - LINK_WINDOW), min(hi, token + LINK_WINDOW)
 
     # ---- metric -------------------------------------------------------------------------
 
@@ -188,6 +189,7 @@ class SentenceLinker:
 
     def system(self, item: Item, lo: int, hi: int) -> tuple[str | None, str | None]:
         """(method, model) of the item from tokens [lo, hi) (its clause, or its sentence)."""
+        lo, hi = max(lo, item.start - LINK_WINDOW), min(hi, item.end + LINK_WINDOW)
         objects = self.objects(lo, hi)
         methods = [
             m
@@ -251,6 +253,9 @@ def _pair(lists: list[ValueList], linker: SentenceLinker, respectively: bool) ->
         ]
         for label in ("METRIC", "DATASET", "METHOD")
     }
+    sentence_names = {
+        label: _distinct(m for m in linker.mentions if m.label == label) for label in ("METRIC", "DATASET")
+    }
     for values in lists:
         n = len(values.items)
         if n < 2:
@@ -264,8 +269,7 @@ def _pair(lists: list[ValueList], linker: SentenceLinker, respectively: bool) ->
             ]
             if not fitting and respectively and label != "METHOD":
                 # 'on A and, with model M, on B ..., respectively': the sentence's names in order
-                fitting = [_distinct(m for m in linker.mentions if m.label == label)]
-                fitting = [names for names in fitting if len(names) == n]
+                fitting = [sentence_names[label]] if len(sentence_names[label]) == n else []
             if not fitting:
                 continue
             names = min(fitting, key=lambda ns: abs((ns[0].start + ns[-1].end) / 2 - middle))
@@ -328,7 +332,7 @@ def link_sentence(
 ) -> dict[int, dict]:
     """Links of every result of one sentence: id(claim) → the fields to set."""
     linker = SentenceLinker(doc, index, here, previous, cues, proposed, lo, hi)
-    lists = value_lists(doc, results, here, cues, linker.breaks)
+    lists = value_lists(doc, results, here, cues, linker.breaks, hi)
     respectively = any(w in cues.respectively for w in linker.lower)
     taken = _pair(lists, linker, respectively)
     for values in lists:

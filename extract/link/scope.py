@@ -88,14 +88,18 @@ def clause_bounds(breaks: list[int], token: int, start: int, end: int) -> tuple[
     return (breaks[k - 1] if k else start), (breaks[k] if k < len(breaks) else end)
 
 
-def _inside(mentions: list[Mention], token: int, label: str) -> Mention | None:
-    for m in mentions:
+def _inside(mentions: list[Mention], starts: list[int], token: int, label: str) -> Mention | None:
+    """The mention of ``label`` covering ``token`` (``starts``: the sorted mention starts)."""
+    k = bisect_right(starts, token)
+    for m in mentions[max(0, k - 3) : k]:
         if m.label == label and m.start <= token < m.end:
             return m
     return None
 
 
-def _gap_kind(doc: Doc, lo: int, hi: int, mentions: list[Mention], cues: Cues) -> str | None:
+def _gap_kind(
+    doc: Doc, lo: int, hi: int, mentions: list[Mention], starts: list[int], cues: Cues
+) -> str | None:
     """How two values separated by tokens [lo, hi) are joined: 'range' ('61.0% to 83.7%'),
     'slash', 'list', 'compared' ('84%, compared to 82%'), or None (not one list)."""
     if hi - lo > 12:
@@ -114,9 +118,9 @@ def _gap_kind(doc: Doc, lo: int, hi: int, mentions: list[Mention], cues: Cues) -
             continue
         if word in cues.coordinator or word in cues.list_filler or word in cues.range_joiner:
             continue
-        if word in cues.dataset_preposition or _inside(mentions, i, "DATASET"):
+        if word in cues.dataset_preposition or _inside(mentions, starts, i, "DATASET"):
             continue
-        metric = _inside(mentions, i, "METRIC")
+        metric = _inside(mentions, starts, i, "METRIC")
         if metric is not None and metric.start - lo <= 3 and not metric_seen:
             if i == metric.end - 1:
                 metric_seen = True  # the metric written right after the first value
@@ -128,15 +132,22 @@ def _gap_kind(doc: Doc, lo: int, hi: int, mentions: list[Mention], cues: Cues) -
 
 
 def value_lists(
-    doc: Doc, results: list[tuple[Claim, int, int]], mentions: list[Mention], cues: Cues, breaks: list[int]
+    doc: Doc,
+    results: list[tuple[Claim, int, int]],
+    mentions: list[Mention],
+    cues: Cues,
+    breaks: list[int],
+    sentence_end: int,
 ) -> list[ValueList]:
-    """Results of one sentence (with token spans, in order) grouped into lists of items."""
+    """Results of one sentence (with token spans, in order) grouped into lists of items;
+    ``mentions`` are the sentence's, by start; it ends before token ``sentence_end``."""
+    starts = [m.start for m in mentions]
     lists: list[ValueList] = []
     previous: Item | None = None
     for claim, start, end in results:
         kind = None
         if previous is not None and clause_of(breaks, previous.end - 1) == clause_of(breaks, start):
-            kind = _gap_kind(doc, previous.end, start, mentions, cues)
+            kind = _gap_kind(doc, previous.end, start, mentions, starts, cues)
         if kind == "range" and len(previous.claims) == 1:
             previous.claims.append(claim)
             previous.end = end
@@ -149,16 +160,15 @@ def value_lists(
         lists[-1].items.append(item)
         previous = item
     for values in lists:
-        _count_unkept_numbers(doc, values, cues)
+        _count_unkept_numbers(doc, values, cues, sentence_end)
     return lists
 
 
-def _count_unkept_numbers(doc: Doc, values: ValueList, cues: Cues) -> None:
+def _count_unkept_numbers(doc: Doc, values: ValueList, cues: Cues, sentence_end: int) -> None:
     """'scores of 17.35 and 20.55, respectively' where only 17.35 became a claim: the bare
     numbers that continue the list still hold a place in it (an item without claims), so the
     list pairs with its names in order."""
     end = values.items[-1].end
-    sentence_end = doc[end - 1].sent.end if end else 0
     while end + 1 < sentence_end and doc[end].lower_ in cues.coordinator and doc[end + 1].like_num:
         if end + 2 < sentence_end and doc[end + 2].is_alpha and doc[end + 2].lower_ not in cues.respectively:
             return  # '17.35 and 3 models': a number of something else
