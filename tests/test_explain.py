@@ -35,10 +35,12 @@ def test_claims_carry_value_context_and_rule(explained):
     assert (gpus.value, gpus.rule) == ("64 × A100", "hardware.count_device")
     accuracy = rows[("result", "85.2%")]
     assert accuracy.value == "85.2 % = 85.2 percent"
-    assert accuracy.links == {"metric": "accuracy", "dataset": "MMLU", "baseline": "LoRA"}
+    # the score is not compared with LoRA: 'faster than LoRA' is the 3.5x's comparison
+    assert accuracy.links == {"metric": "accuracy", "dataset": "MMLU"}
     assert accuracy.rule == "result.number_then_metric"
     speedup = rows[("result", "3.5x")]
     assert (speedup.value, speedup.qualifier, speedup.rule) == ("<= 3.5 x", "<=", "result.factor")
+    assert speedup.links["baseline"] == "LoRA" and "metric" not in speedup.links
     assert rows[("method", "LoRA")].rule == "method.lora"
 
 
@@ -63,7 +65,7 @@ def test_terminal_view(explained):
     squeezed = [" ".join(line.split()) for line in lines]
     assert "s0 hardware 64 A100 GPUs 64 × A100 hardware.count_device" in squeezed
     assert (
-        "s1 result 85.2% 85.2 % = 85.2 percent metric=accuracy dataset=MMLU baseline=LoRA "
+        "s1 result 85.2% 85.2 % = 85.2 percent metric=accuracy dataset=MMLU "
         "result.number_then_metric"
     ) in squeezed
     assert "s1 veto GPU-friendly HARDWARE hardware.reject.gpu_hyphen_compound" in squeezed

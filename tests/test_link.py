@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .conftest import SEEDS
@@ -56,6 +58,132 @@ def test_model_sizes_link_to_their_model(nlp):
     doc = nlp("We pre-train LLaMA 1B and 7B and fine-tune Mistral-7B.")
     sizes = [(c.text, c.name, c.model) for c in doc._.claims if c.kind == "model_size"]
     assert sizes == [("1B", "LLaMA", "LLaMA"), ("7B", "LLaMA", "LLaMA"), ("7B", "Mistral", "Mistral")]
+
+
+def _links(rows: list[dict], *keys: str) -> list[tuple]:
+    return [(r["text"], *(r[k] for k in keys)) for r in rows]
+
+
+def test_respectively_pairs_each_value_of_a_list_with_its_dataset(nlp):
+    text = (
+        "Our detector reaches F1 scores of 92.1%, 90.4% and 88.7% "
+        "on the CIFAR-10, CIFAR-100, and SVHN datasets, respectively."
+    )
+    rows = _results(nlp, text)
+    assert _links(rows, "dataset", "metric", "baseline") == [
+        ("92.1%", "CIFAR-10", "F1", None),
+        ("90.4%", "CIFAR-100", "F1", None),
+        ("88.7%", "SVHN", "F1", None),
+    ]
+
+
+def test_respectively_pairs_values_with_metrics_in_order(nlp):
+    text = "It brings a ~3%, ~2% and ~4% improvement in ROUGE-1, ROUGE-2, and ROUGE-L, respectively."
+    assert _links(_results(nlp, text), "metric") == [
+        ("3%", "ROUGE-1"),
+        ("2%", "ROUGE-2"),
+        ("4%", "ROUGE-L"),
+    ]
+
+
+def test_slash_lists_pair_without_respectively(nlp):
+    rows = _results(nlp, "It beats prior solvers by 18%/50% on GSM8K/MATH.")
+    assert _links(rows, "dataset") == [("18%", "GSM8K"), ("50%", "MATH")]
+
+
+def test_a_metric_heads_the_values_written_after_it_until_the_next_metric(nlp):
+    text = "The captioner gains CIDEr scores of 1.6% and 1.4%, METEOR scores of 0.5% and 0.3% on COCO."
+    assert _links(_results(nlp, text), "metric") == [
+        ("1.6%", "CIDEr"),
+        ("1.4%", "CIDEr"),
+        ("0.5%", "METEOR"),
+        ("0.3%", "METEOR"),
+    ]
+
+
+def test_both_ends_of_from_to_share_metric_and_dataset(nlp):
+    text = (
+        "Training raises ImageNet-A top-1 accuracy from 61.0% to 83.7% "
+        "and ImageNet-C accuracy from 40.1% to 50.2%."
+    )
+    assert _links(_results(nlp, text), "metric", "dataset") == [
+        ("61.0%", "top-1 accuracy", "ImageNet-A"),
+        ("83.7%", "top-1 accuracy", "ImageNet-A"),
+        ("40.1%", "accuracy", "ImageNet-C"),
+        ("50.2%", "accuracy", "ImageNet-C"),
+    ]
+
+
+def test_the_metric_written_next_to_a_value_wins_over_the_nearest(nlp):
+    rows = _results(nlp, "The tagger reaches an accuracy of 0.885 and an F1 score of 0.794 on the test set.")
+    assert _links(rows, "metric") == [("0.885", "accuracy"), ("0.794", "F1")]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "metric"),
+    [
+        ("The planner keeps high accuracy while answering in 0.4 seconds.", "0.4 seconds", None),
+        ("The model answers in 0.4 seconds with high accuracy.", "0.4 seconds", None),
+        ("We lower FID and keep 30% of the sampling steps.", "30%", None),
+        ("The segmenter reaches 65.5% PQ on COCO, with an average precision of 40.1%.", "65.5%", "PQ"),
+        ("Inference latency drops to 0.4 seconds.", "0.4 seconds", "latency"),
+        ("The model is 3x faster than LoRA at the same accuracy.", "3x", None),
+    ],
+)
+def test_the_metric_must_fit_the_value(nlp, text, value, metric):
+    rows = {r["text"]: r for r in _results(nlp, text)}
+    assert rows[value]["metric"] == metric
+
+
+def test_a_metric_bound_to_one_value_does_not_reach_another_clause(nlp):
+    text = "The filter detects harmful prompts with 91.6% accuracy and reduces biased outputs from 90% to 5%."
+    assert _links(_results(nlp, text), "metric") == [("91.6%", "accuracy"), ("90%", None), ("5%", None)]
+
+
+def test_a_clause_break_stops_the_metric_and_the_comparison(nlp):
+    rows = _results(nlp, "Ours reaches 85.0% accuracy on MMLU, while being 3x faster than LoRA.")
+    assert _links(rows, "metric", "baseline") == [("85.0%", "accuracy", None), ("3x", None, "LoRA")]
+
+
+def test_the_baseline_is_the_object_of_the_comparison_not_the_subject(nlp):
+    text = "We present FooMath. Our 7B model reaches 74.4% on GSM8K, beating LLaMA-2 by 3 points."
+    rows = _results(nlp, text, "FooMath: small models that reason")
+    assert _links(rows, "model", "baseline") == [("74.4%", None, None), ("3 points", None, "Llama 2")]
+    assert {r["method"] for r in rows} == {"FooMath"}
+
+
+def test_a_subject_method_is_the_system_and_never_its_own_baseline(nlp):
+    rows = _results(nlp, "LoRA surpasses BitFit by 2.1% on GLUE.")
+    assert _links(rows, "method", "baseline", "dataset") == [("2.1%", "LoRA", "BitFit", "GLUE")]
+
+
+def test_we_and_our_model_name_the_proposed_method(nlp):
+    text = (
+        "We propose FooNet. On CIFAR-10, our model achieves 96.1% accuracy, compared to 94.0% for ResNet-50."
+    )
+    rows = _results(nlp, text, "FooNet: a network")
+    assert _links(rows, "method", "metric", "baseline") == [
+        ("96.1%", "FooNet", "accuracy", "ResNet-50"),
+        ("94.0%", "ResNet-50", "accuracy", None),
+    ]
+
+
+def test_a_count_of_data_has_no_system(nlp):
+    rows = _results(nlp, "We introduce FooNet, trained on 1.2M images.", "FooNet: a network")
+    assert _links(rows, "method", "model", "baseline") == [("1.2M images", None, None, None)]
+
+
+def test_linking_cue_words_are_rule_data(nlp, tmp_path):
+    from extract.pipeline.build import build_nlp
+
+    text = "Ours reaches 85.0% accuracy on MMLU, trumping LoRA by 2%."
+    assert _links(_results(nlp, text), "baseline") == [("85.0%", None), ("2%", None)]
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    entry = {"id": "cue.comparison.mine", "label": "CUE", "role": "comparison", "pattern": "trumping"}
+    (mine / "cues.jsonl").write_text(json.dumps(entry) + "\n", "utf-8")
+    rows = _results(build_nlp(rules=[mine], use_env=False), text)
+    assert _links(rows, "baseline") == [("85.0%", None), ("2%", "LoRA")]
 
 
 @pytest.fixture(scope="module")

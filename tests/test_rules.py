@@ -548,3 +548,12 @@ def test_a_bad_cue_entry_is_one_line_naming_it(tmp_path, entry, problem):
     with pytest.raises(RuleError) as caught:
         load_rules([tmp_path / "bad"], use_env=False)
     assert f"cues.jsonl:1 [cue.x]: {problem}" in str(caught.value)
+
+
+@pytest.mark.parametrize("values", [["seconds"], [], "percent"])
+def test_a_metric_values_list_names_known_kinds(tmp_path, values):
+    entry = {"id": "metric.x", "label": "METRIC", "pattern": "zap", "direction": "lower", "values": values}
+    write_rules(tmp_path / "bad", "metrics.jsonl", entry)
+    with pytest.raises(RuleError) as caught:
+        load_rules([tmp_path / "bad"], use_env=False)
+    assert "metrics.jsonl:1 [metric.x]: 'values' must be a non-empty list of: percent," in str(caught.value)

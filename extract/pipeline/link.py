@@ -5,7 +5,8 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extract.link.linker import link_claims
+from extract.link.linker import link_claims, metric_fits
+from extract.link.scope import Cues
 from extract.pipeline.batching import BatchedComponent
 from extract.rules.ruleset import RuleSet, cached_rules
 
@@ -16,11 +17,19 @@ class ClaimLinker(BatchedComponent):
     def __init__(self, ruleset: RuleSet) -> None:
         self.names = {r.id: r.name for r in ruleset.rules if r.name}
         self.models = {r.id for r in ruleset.by_label("METHOD") if r.get("type") == "model"}
+        self.cues = Cues.from_rules(ruleset)
+        self.fits = metric_fits(ruleset)
 
     def __call__(self, doc: Doc) -> Doc:
         extensions = doc._  # each "doc._" builds a new accessor object
         extensions.claims = link_claims(
-            doc, extensions.claims or [], self.names, self.models, extensions.proposed or []
+            doc,
+            extensions.claims or [],
+            self.names,
+            self.models,
+            extensions.proposed or [],
+            self.cues,
+            self.fits,
         )
         return doc
 

@@ -41,7 +41,7 @@ LABEL_KEYS: dict[str, set[str]] = {
     # entity gazetteers (become doc.ents; context for claims)
     "DATASET": {"trim", "span"},
     "METHOD": {"type", "trim", "span"},
-    "METRIC": {"direction"},
+    "METRIC": {"direction", "values"},
     "DEVICE": {"needs_context"},
     "GENERIC": set(),
     # claim patterns (become claim rows)
@@ -67,6 +67,19 @@ CUE_ROLES = {
     "column_synonym": "a header another leaderboard uses for our column, the entry's name ('benchmark')",
     "lower_is_better": "a word in a metric's name that makes lower better ('Percentage error', 'NegLL')",
     "name_qualifier": "a split or set word a name may carry, ignored in comparison ('Test perplexity')",
+    "coordinator": "joins names or values of one list ('LLaMA 1B and 7B', 'on A, B and C')",
+    "range_joiner": "joins the ends of a range or change ('from 61.0% to 83.7%')",
+    "list_filler": "may stand between the values of one list ('the', 'both', '~')",
+    "respectively": "pairs a list of values with a list of names in order",
+    "clause_break": "starts a new clause that a metric does not reach across ('while', ';')",
+    "comparison": "introduces the baseline of a result ('outperforms X', 'than X', 'over X')",
+    "dataset_preposition": "introduces the dataset of the number before it ('7.9% on MATH')",
+    "metric_before_gap": "may stand between a metric and its number after it ('accuracy of 84%')",
+    "metric_after_gap": "may stand between a number and its metric after it ('3% gain in BLEU')",
+    "own_system": "marks the paper's own system ('we', 'our', 'the proposed')",
+    "system_noun": "a noun that names a system ('our model', 'the framework')",
+    "back_reference": "points back to the previous sentence ('it', 'these')",
+    "elaboration": "introduces a more specific device after a class mention ('GPUs (e.g., A100)')",
 }
 # Cue roles whose entries carry a 'value' (a positive number).
 VALUED_CUE_ROLES = ("scale", "money_scale")
@@ -87,6 +100,10 @@ KIND_OF_LABEL = {
 DEFAULT_PRIORITY = {"HARDWARE": 30, "MODEL_SIZE": 20, "RESULT": 10, "GENERIC": 10}
 QUALIFIERS = {"=", "~", "<", "<=", ">", ">="}
 DIRECTIONS = {"higher", "lower"}
+# What a METRIC's numbers may be written in (its ``values``): a canonical unit, or ``count``
+# for any counted noun (samples, tokens). A metric without ``values`` takes scores only.
+VALUE_KINDS = ("percent", "percentage_point", "dimensionless", "x", "second", "byte", "FLOP", "usd", "count")
+DEFAULT_METRIC_VALUES = ("percent", "percentage_point", "dimensionless")
 METHOD_TYPES = {"model", "method", "optimizer", "system"}
 MACRO_PREFIX = "@"
 # Token-pattern keys spaCy's Matcher understands (checked before spaCy sees the pattern).
@@ -517,6 +534,10 @@ def _check_values(obj: dict[str, Any], label: str, keys: set[str], where: str) -
         problems.append(f"{where}: missing required key 'direction' for METRIC")
     if label == "QUALIFIER" and "qualifier" not in obj:
         problems.append(f"{where}: missing required key 'qualifier' for QUALIFIER")
+    values = obj.get("values")
+    known_values = isinstance(values, list) and values and all(v in VALUE_KINDS for v in values)
+    if "values" in obj and not known_values:
+        problems.append(f"{where}: 'values' must be a non-empty list of: {', '.join(VALUE_KINDS)}")
     if label == "CUE" and "role" not in obj:
         problems.append(f"{where}: missing required key 'role' for CUE")
     if label == "CUE" and obj.get("role") in VALUED_CUE_ROLES and not _is_number(obj.get("value")):
