@@ -19,6 +19,7 @@ from spacy.tokens import Doc, Span
 
 from extract.claim import Claim
 from extract.keymap import find_sorted
+from extract.link.roles import RoleCues, assign_roles
 from extract.text.doc import doc_text, sentence_index, sentence_of, sentence_span, sentence_text
 
 DEVICE_CLASSES = {"GPU", "TPU"}
@@ -304,9 +305,11 @@ def link_claims(
     names: dict[str, str] | None = None,
     models: set[str] | None = None,
     proposed: list[str] | None = None,
+    roles: RoleCues | None = None,
 ) -> list[Claim]:
-    """Every linking step, in order."""
+    """Every linking step, in order; with ``roles`` cues, each result's role last."""
     claims = merge_elaborated_hardware(doc, claims)
     claims = inherit_model_names(doc, claims)
     found = mentions(doc, names or {}, models or set())
-    return link_results(doc, claims, found, proposed or [])
+    claims = link_results(doc, claims, found, proposed or [])
+    return assign_roles(doc, claims, roles) if roles is not None else claims

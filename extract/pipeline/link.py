@@ -1,4 +1,4 @@
-"""``ml_link``: context for claims (model of a size, merged hardware mentions)."""
+"""``ml_link``: context for claims (role and links of a result, model of a size, merged hardware)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extract.link.linker import link_claims
+from extract.link.roles import RoleCues
 from extract.pipeline.batching import BatchedComponent
 from extract.rules.ruleset import RuleSet, cached_rules
 
@@ -16,11 +17,12 @@ class ClaimLinker(BatchedComponent):
     def __init__(self, ruleset: RuleSet) -> None:
         self.names = {r.id: r.name for r in ruleset.rules if r.name}
         self.models = {r.id for r in ruleset.by_label("METHOD") if r.get("type") == "model"}
+        self.roles = RoleCues.from_rules(ruleset)
 
     def __call__(self, doc: Doc) -> Doc:
         extensions = doc._  # each "doc._" builds a new accessor object
         extensions.claims = link_claims(
-            doc, extensions.claims or [], self.names, self.models, extensions.proposed or []
+            doc, extensions.claims or [], self.names, self.models, extensions.proposed or [], self.roles
         )
         return doc
 

@@ -58,6 +58,16 @@ LABEL_KEYS: dict[str, set[str]] = {
 CUE_ROLES = {
     "number_coordinator": "joins a bare number to the quantity after it ('5, 10 and 20%')",
     "approximately": "marks an approximate number before it ('~68', 'about 30')",
+    "role_cost_unit": "canonical units of results that are costs: compute, time, money, memory",
+    "role_delta_unit": "canonical units of results that are changes: factors, points",
+    "role_level_unit": "canonical units of results the surrounding words decide (percent, scores)",
+    "role_delta_after": "words right after a number that make it a change ('5% higher')",
+    "role_delta_before": "words before a number that make it a change ('improves by 5%')",
+    "role_score_before": "words right before a number that make it a level ('from 61% to 66%')",
+    "role_other_after": "words right after a number that make it a setting ('50% sparsity')",
+    "role_other_before": "words before a number that make it a setting ('a sparsity of 50%')",
+    "role_fraction_of": "nouns that make 'N% of the …' a data or parameter fraction (other)",
+    "role_clause_break": "words and marks that end the search for a role cue before a number",
 }
 ENTITY_LABELS = ("DATASET", "METHOD", "METRIC", "DEVICE", "GENERIC")
 CLAIM_LABELS = ("MODEL_SIZE", "HARDWARE", "RESULT")
