@@ -68,6 +68,9 @@ CUE_ROLES = {
     "role_other_before": "words before a number that make it a setting ('a sparsity of 50%')",
     "role_fraction_of": "nouns that make 'N% of the …' a data or parameter fraction (other)",
     "role_clause_break": "words and marks that end the search for a role cue before a number",
+    "role_scale_of": "words after an amount of time or bytes that make it a data size ('hours of speech')",
+    "role_rate_per": "words that make a count a rate ('100 samples per second')",
+    "role_rate_time": "the time or step a rate is counted per ('per second', '/s')",
 }
 ENTITY_LABELS = ("DATASET", "METHOD", "METRIC", "DEVICE", "GENERIC")
 CLAIM_LABELS = ("MODEL_SIZE", "HARDWARE", "RESULT")
