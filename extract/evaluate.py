@@ -247,7 +247,8 @@ def evaluate(gold_records: list[dict], claims: pd.DataFrame) -> Report:
                     counter["right" if verdicts[name] else "wrong"] += 1
             full_rows["right" if all(verdicts.values()) else "wrong"] += 1
             if not verdicts.get("role", True):
-                role_misses.append(f"{pid}: {g.get('text')!r} {g['role']} → {p.get('role')} ({p.get('role_rule')})")
+                got = f"{p.get('role')} ({p.get('role_rule')})"
+                role_misses.append(f"{pid}: {g.get('text')!r} {g['role']} → {got}")
             matched[(pid, p.get("start"), p.get("end"))] = (g, verdicts)
         # methods (all named methods) and proposed methods, datasets: names
         _score_names(
@@ -314,7 +315,8 @@ def _judge_board(claims: pd.DataFrame, matched: dict[tuple, tuple[dict, dict[str
     board = leaderboard(claims)
     for key in zip(board["paper_id"], board["start"], board["end"]):
         gold, verdicts = matched.get(key, ({}, {}))
-        right = gold.get("role") == "score" and verdicts.get("metric", False) and verdicts.get("dataset", False)
+        linked = verdicts.get("metric", False) and verdicts.get("dataset", False)
+        right = gold.get("role") == "score" and linked
         counts["right" if right else "wrong"] += 1
     return counts
 

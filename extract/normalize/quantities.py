@@ -86,7 +86,8 @@ def _merge_plus_minus(doc: Doc, groups: list[Group]) -> list[Group]:
                 value.unit, value.unit_start, value.scale = group.unit, group.unit_start, group.scale
             elif value.unit_start is not None:
                 value.unit_end = value.end  # "74.4% ± 0.3": the unit is written before the sign
-            closing = group.end < len(doc) and doc[group.end].text == ")" and "(" in _texts(doc, value.end, group.start)
+            opened = "(" in _texts(doc, value.end, group.start)
+            closing = opened and group.end < len(doc) and doc[group.end].text == ")"
             value.end = group.end + closing
             continue
         merged.append(group)
