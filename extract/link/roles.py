@@ -82,7 +82,7 @@ def role_of(doc: Doc, claim: Claim, cues: RoleCues, qualified: set[int] = frozen
     if span is None or len(span) == 0:
         return ("cost", cues.cost_unit[unit]) if unit in cues.cost_unit else ("score", DEFAULT_RULE)
     if unit in cues.cost_unit:
-        data = next((w for w in _words_after(doc, span.end, 3) if w in cues.scale_of), None)
+        data = next((w for w in _clause_after(doc, span.end, cues) if w in cues.scale_of), None)
         if data:
             return "scale", cues.scale_of[data]
         changed = _change_cue(doc, span.start, span.end, cues, qualified)
@@ -140,6 +140,14 @@ def _words_after(doc: Doc, end: int, n: int = LOOK_AHEAD) -> list[str]:
             break
         words.append(token.lower_)
     return words
+
+
+def _clause_after(doc: Doc, end: int, cues: RoleCues) -> list[str]:
+    """The three words after token ``end``, cut at a clause break ('hours of speech' but not
+    'hours on a corpus')."""
+    words = _words_after(doc, end, 3)
+    cut = next((i for i, w in enumerate(words) if w in cues.clause_break), len(words))
+    return words[:cut]
 
 
 def _words_before(doc: Doc, start: int, cues: RoleCues, qualified: set[int]) -> list[str]:
