@@ -289,7 +289,11 @@ class Normalizer:
                 return None  # a bare number next to a name is a version ("Llama 3.1"), no size
             unit = "parameter"
         written = group.number * group.scale
-        if unit is None or unit == "dimensionless":
+        noun = counted_noun(span, group) if unit is None and rule.get("counted") else None
+        if noun is not None:  # "13,973 counterspeech instances": the noun is the unit
+            value_norm, unit_norm = written, noun
+            group.end = span.end
+        elif unit is None or unit == "dimensionless":
             value_norm, unit_norm = written, "dimensionless"
         else:
             normalized = self.units.normalize(written, unit)
@@ -372,6 +376,20 @@ def _device_count(number: float) -> int | None:
     if number != int(number) or abs(number) > MAX_DEVICE_COUNT:
         return None
     return int(number)
+
+
+def counted_noun(span: Span, group: Group) -> str | None:
+    """The singular of the plural noun a counted-data span ends on ('repositories' →
+    'repository'), when the span's last number is ``group``'s."""
+    last = span[-1]
+    if any(is_number(t) for t in span.doc[group.end : span.end]) or not last.is_alpha:
+        return None
+    word = last.lower_
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else None
 
 
 def _has_param_word(span: Span) -> bool:

@@ -47,7 +47,7 @@ LABEL_KEYS: dict[str, set[str]] = {
     # claim patterns (become claim rows)
     "MODEL_SIZE": {"reject", "unit"},
     "HARDWARE": {"reject"},
-    "RESULT": {"reject", "unit"},
+    "RESULT": {"reject", "unit", "counted"},
     # helpers referenced by other patterns
     "MACRO": set(),
     "QUALIFIER": {"qualifier"},
@@ -468,7 +468,7 @@ def _check_values(obj: dict[str, Any], label: str, keys: set[str], where: str) -
     words = [obj.get("pattern", ""), *obj.get("aliases", [])]
     if label == "CUE" and not all(isinstance(w, str) for w in words):
         problems.append(f"{where}: a CUE lists words: 'pattern' and 'aliases' must be strings")
-    for key in ("ignore_case", "disabled", "reject"):
+    for key in ("ignore_case", "disabled", "reject", "counted"):
         if key in obj and not isinstance(obj[key], bool):
             problems.append(f"{where}: '{key}' must be true or false")
     for key in STRING_KEYS:
