@@ -289,10 +289,11 @@ class Normalizer:
                 return None  # a bare number next to a name is a version ("Llama 3.1"), no size
             unit = "parameter"
         written = group.number * group.scale
-        noun = counted_noun(span, group) if unit is None and rule.get("counted") else None
+        noun = counted_noun(span) if unit is None and rule.get("counted") else None
         if noun is not None:  # "13,973 counterspeech instances": the noun is the unit
             value_norm, unit_norm = written, noun
-            group.end = span.end
+            if not any(is_number(t) for t in doc[group.end : span.end]):  # ("2,000 and 3,000 …")
+                group.end = span.end
         elif unit is None or unit == "dimensionless":
             value_norm, unit_norm = written, "dimensionless"
         else:
@@ -378,11 +379,11 @@ def _device_count(number: float) -> int | None:
     return int(number)
 
 
-def counted_noun(span: Span, group: Group) -> str | None:
+def counted_noun(span: Span) -> str | None:
     """The singular of the plural noun a counted-data span ends on ('repositories' →
-    'repository'), when the span's last number is ``group``'s."""
+    'repository')."""
     last = span[-1]
-    if any(is_number(t) for t in span.doc[group.end : span.end]) or not last.is_alpha:
+    if not last.is_alpha:
         return None
     word = last.lower_
     if word.endswith("ies") and len(word) > 4:
