@@ -75,7 +75,6 @@ def test_a_catastrophic_user_regex_is_cut_off_by_the_record_timeout(tmp_path, mo
 
     stand_in, catastrophic = "^STANDIN$", r"(a+)+$"
     real_compile = re.compile
-
     def compile_(p, *a):
         return real_compile(catastrophic if p == stand_in else p, *a)
 
