@@ -12,6 +12,7 @@ from typing import Any
 import srsly
 
 KINDS = ("method", "model_size", "dataset", "hardware", "result")
+ROLES = ("score", "delta", "cost", "scale", "other")
 QUALIFIERS = ("=", "~", "<", "<=", ">", ">=")
 
 
@@ -38,6 +39,9 @@ class Claim:
     proposed: bool | None = None
     rule: str | None = None
     baseline: str | None = None  # beyond the contract: the method a result is compared with
+    role: str | None = None  # a result's score / delta / cost / scale / other (ANNOTATION.md)
+    uncertainty: float | None = None  # the ± part as written ("74.4 ± 0.3%" → 0.3), value's unit
+    role_rule: str | None = None  # the id of the cue entry (or role.* default) that decided role
 
     def but(self, **changes: Any) -> Claim:
         """A copy with ``changes``, as ``dataclasses.replace`` makes it, 3x faster (that one

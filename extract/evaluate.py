@@ -64,6 +64,14 @@ class Report:
     # right when the row's link and the gold name agree, both empty included.
     metric_links: Counter = field(default_factory=Counter)
     system_links: Counter = field(default_factory=Counter)
+    # "right" / "wrong" among matched results whose gold gives a role (not role_unsure)
+    roles: Counter = field(default_factory=Counter)
+    # "right" / "wrong" among matched results: every field right (see fully_right)
+    full_rows: Counter = field(default_factory=Counter)
+    # "right" / "wrong" among the result rows the leaderboard takes: right when the row is a
+    # matched result whose gold role is score, with the right metric and dataset
+    board_rows: Counter = field(default_factory=Counter)
+    role_misses: list[str] = field(default_factory=list)  # "paper: text gold → row (rule)"
 
     @property
     def dataset_link_accuracy(self) -> float:
@@ -75,17 +83,17 @@ class Report:
             lines.append(
                 f"{name:<12}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}{s.tp:>6}{s.fp:>6}{s.fn:>6}"
             )
-        for name, links in (
-            ("dataset", self.dataset_links),
-            ("metric", self.metric_links),
-            ("system", self.system_links),
+        for label, links in (
+            ("dataset-link accuracy of matched results", self.dataset_links),
+            ("metric-link accuracy of matched results", self.metric_links),
+            ("system-link accuracy of matched results", self.system_links),
+            ("role accuracy of matched results", self.roles),
+            ("result rows fully right (of matched)", self.full_rows),
+            ("leaderboard rows that are right scores", self.board_rows),
         ):
-            if links or name == "dataset":
+            if links or label.startswith("dataset"):
                 total = links["right"] + links["wrong"]
-                lines.append(
-                    f"{name}-link accuracy of matched results: "
-                    f"{link_accuracy(links):.3f} ({links['right']}/{total})"
-                )
+                lines.append(f"{label}: {link_accuracy(links):.3f} ({links['right']}/{total})")
         return "\n".join(lines)
 
 
@@ -182,6 +190,10 @@ def evaluate(gold_records: list[dict], claims: pd.DataFrame) -> Report:
     links: Counter = Counter()
     metric_links: Counter = Counter()
     system_links: Counter = Counter()
+    roles: Counter = Counter()
+    full_rows: Counter = Counter()
+    role_misses: list[str] = []
+    matched: dict[tuple, tuple[dict, dict[str, bool]]] = {}  # (paper, start, end) of a row
     by_paper = {pid: df for pid, df in claims.groupby("paper_id")}
     empty = claims.iloc[0:0]
     for record in gold_records:
@@ -229,11 +241,15 @@ def evaluate(gold_records: list[dict], claims: pd.DataFrame) -> Report:
             if g.get("dataset"):
                 ok = isinstance(p.get("dataset"), str) and name_key(p["dataset"]) == name_key(g["dataset"])
                 links["right" if ok else "wrong"] += 1
-            if "metric_text" in g:
-                metric_links["right" if _same_name([p.get("metric")], g["metric_text"]) else "wrong"] += 1
-            if "system" in g:
-                systems = [p.get("method"), p.get("model")]
-                system_links["right" if _same_name(systems, g["system"]) else "wrong"] += 1
+            verdicts = judge_row(g, p)
+            for name, counter in (("metric", metric_links), ("system", system_links), ("role", roles)):
+                if name in verdicts:
+                    counter["right" if verdicts[name] else "wrong"] += 1
+            full_rows["right" if all(verdicts.values()) else "wrong"] += 1
+            if not verdicts.get("role", True):
+                got = f"{p.get('role')} ({p.get('role_rule')})"
+                role_misses.append(f"{pid}: {g.get('text')!r} {g['role']} → {got}")
+            matched[(pid, p.get("start"), p.get("end"))] = (g, verdicts)
         # methods (all named methods) and proposed methods, datasets: names
         _score_names(
             record.get("proposed_methods", []) + record.get("other_methods", []),
@@ -244,7 +260,65 @@ def evaluate(gold_records: list[dict], claims: pd.DataFrame) -> Report:
         proposed = kinds["method"][kinds["method"]["proposed"].fillna(False).astype(bool)]
         _score_names(record.get("proposed_methods", []), proposed, scores["proposed"], pid)
         _score_names(record.get("datasets", []), kinds["dataset"], scores["dataset"], pid)
-    return Report(scores, links, metric_links, system_links)
+    board = Counter(_judge_board(claims, matched))
+    return Report(scores, links, metric_links, system_links, roles, full_rows, board, role_misses)
+
+
+# A qualifier the gold text opens with ("up to 65.5%", "over 5,000 samples", "~38 %").
+_GOLD_QUALIFIERS = (
+    (re.compile(r"^(?:up to|at most|no more than|≤|<=)\s*"), "<="),
+    (re.compile(r"^(?:at least|no less than|≥|>=)\s*"), ">="),
+    (re.compile(r"^(?:over|more than|above|greater than|exceeding|>)\s*"), ">"),
+    (re.compile(r"^(?:less than|under|below|fewer than|<)\s*"), "<"),
+    (re.compile(r"^(?:~|≈|∼|about|around|approximately|roughly|nearly|almost|\$?\\sim\$?)\s*"), "~"),
+)
+
+
+def gold_qualifier(text: str) -> str | None:
+    """The qualifier a gold entry's text is written with, or None when it opens with none."""
+    for pattern, qualifier in _GOLD_QUALIFIERS:
+        if pattern.match(text.casefold()):
+            return qualifier
+    return None
+
+
+def judge_row(gold: dict, row: dict) -> dict[str, bool]:
+    """Which fields of a matched result row are right (value and unit are, by the match).
+
+    A field is judged only when the gold entry carries it: the qualifier when its text opens
+    with one; the role unless it is ``role_unsure``; metric (``metric_text``), dataset and
+    system when the gold record names the key at all, right when the row's name and the gold
+    name agree, both empty included (a system may be the row's method or its model)."""
+    verdicts: dict[str, bool] = {}
+    qualifier = gold_qualifier(gold.get("text") or "")
+    if qualifier is not None:
+        verdicts["qualifier"] = row.get("qualifier") == qualifier
+    if gold.get("role") and not gold.get("role_unsure"):
+        verdicts["role"] = row.get("role") == gold["role"]
+    if "metric_text" in gold:
+        verdicts["metric"] = _same_name([row.get("metric")], gold["metric_text"])
+    if "dataset" in gold:
+        verdicts["dataset"] = _same_name([row.get("dataset")], gold["dataset"])
+    if "system" in gold:
+        verdicts["system"] = _same_name([row.get("method"), row.get("model")], gold["system"])
+    return verdicts
+
+
+def _judge_board(claims: pd.DataFrame, matched: dict[tuple, tuple[dict, dict[str, bool]]]) -> dict[str, int]:
+    """The rows ``extract leaderboard`` takes from these claims: right when the row is a matched
+    result whose gold role is score and whose metric and dataset are right."""
+    from extract.query.leaderboard import leaderboard
+
+    counts = {"right": 0, "wrong": 0}
+    if claims.empty:
+        return counts
+    board = leaderboard(claims)
+    for key in zip(board["paper_id"], board["start"], board["end"]):
+        gold, verdicts = matched.get(key, ({}, {}))
+        linked = verdicts.get("metric", False) and verdicts.get("dataset", False)
+        right = gold.get("role") == "score" and linked
+        counts["right" if right else "wrong"] += 1
+    return counts
 
 
 def _score_names(gold: list, predicted: pd.DataFrame, score: Score, pid: str) -> None:
@@ -320,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"MISS  {name:<10} {line}")
             for line in score.false_alarms:
                 print(f"FALSE {name:<10} {line}")
+        for line in report.role_misses:
+            print(f"ROLE  {'result':<10} {line}")
     return 0
 
 

@@ -36,11 +36,16 @@ def test_claims_carry_value_context_and_rule(explained):
     accuracy = rows[("result", "85.2%")]
     assert accuracy.value == "85.2 % = 85.2 percent"
     # the score is not compared with LoRA: 'faster than LoRA' is the 3.5x's comparison
-    assert accuracy.links == {"metric": "accuracy", "dataset": "MMLU"}
+    assert accuracy.links == {
+        "role": "score (cue.role.score_before)",  # "reaches 85.2%": the cue that decided the role
+        "metric": "accuracy",
+        "dataset": "MMLU",
+    }
     assert accuracy.rule == "result.number_then_metric"
     speedup = rows[("result", "3.5x")]
     assert (speedup.value, speedup.qualifier, speedup.rule) == ("<= 3.5 x", "<=", "result.factor")
     assert speedup.links["baseline"] == "LoRA" and "metric" not in speedup.links
+    assert speedup.links["role"] == "delta (cue.role.delta_unit)"
     assert rows[("method", "LoRA")].rule == "method.lora"
 
 
@@ -65,7 +70,8 @@ def test_terminal_view(explained):
     squeezed = [" ".join(line.split()) for line in lines]
     assert "s0 hardware 64 A100 GPUs 64 × A100 hardware.count_device" in squeezed
     assert (
-        "s1 result 85.2% 85.2 % = 85.2 percent metric=accuracy dataset=MMLU "
+        "s1 result 85.2% 85.2 % = 85.2 percent role=score (cue.role.score_before) "
+        "metric=accuracy dataset=MMLU "
         "result.number_then_metric"
     ) in squeezed
     assert "s1 veto GPU-friendly HARDWARE hardware.reject.gpu_hyphen_compound" in squeezed

@@ -209,3 +209,26 @@ def test_galore_as_issue_3_describes_it(galore):
 
 def test_seed_corpus_fixture_is_the_seed_pages():
     assert len(list(SEEDS.glob("*.txt"))) == 5
+
+
+def test_role_cues_are_rule_data_a_user_extends(tmp_path):
+    """'a 4% windfall' is a change once a user's CUE entry lists 'windfall' after numbers; the row
+    names that entry as the rule that decided its role."""
+    from extract import build_nlp
+
+    text = "The adapter has a 4% windfall on the test split."
+    (tmp_path / "cues.jsonl").write_text(
+        '{"id": "cue.role.delta_after.mine", "label": "CUE", "role": "role_delta_after", '
+        '"pattern": "windfall"}\n',
+        "utf-8",
+    )
+    before = [c for c in build_nlp(use_env=False)(text)._.claims if c.kind == "result"]
+    after = [c for c in build_nlp([tmp_path], use_env=False)(text)._.claims if c.kind == "result"]
+    assert [(c.role, c.role_rule) for c in before] == [("score", "role.default")]
+    assert [(c.role, c.role_rule) for c in after] == [("delta", "cue.role.delta_after.mine")]
+
+
+def test_model_sizes_and_hardware_keep_no_role(nlp):
+    claims = nlp("We pre-train a 7B model on 64 A100 GPUs and gain 3% accuracy.")._.claims
+    roles = {c.kind: c.role for c in claims if c.kind in ("model_size", "hardware", "result")}
+    assert roles == {"model_size": None, "hardware": None, "result": "delta"}

@@ -13,6 +13,7 @@ from spacy.tokens import Doc
 
 from extract.claim import Claim
 from extract.link.results import LINK_WINDOW, link_sentence
+from extract.link.roles import RoleCues, assign_roles
 from extract.link.scope import Cues, Mention
 from extract.rules.ruleset import DEFAULT_METRIC_VALUES, RuleSet, cached_rules
 from extract.text.doc import doc_text, sentence_index, sentence_of, sentence_span
@@ -172,16 +173,21 @@ def link_claims(
     proposed: list[str] | None = None,
     cues: Cues | None = None,
     fits: dict[str, frozenset[str]] | None = None,
+    roles: RoleCues | None = None,
 ) -> list[Claim]:
-    """Every linking step, in order. ``cues`` and ``fits`` default to the built-in rules'."""
+    """Every linking step, in order, each result's role last. ``cues``, ``fits`` and ``roles``
+    default to the built-in rules'."""
     if cues is None or fits is None:
         ruleset = cached_rules(use_env=False)
         cues = cues or Cues.from_rules(ruleset)
         fits = metric_fits(ruleset) if fits is None else fits
+    if roles is None:
+        roles = RoleCues.from_rules(cached_rules(use_env=False))
     claims = merge_elaborated_hardware(doc, claims, cues)
     claims = inherit_model_names(doc, claims, cues)
     found = mentions(doc, names or {}, models or set(), fits)
-    return link_results(doc, claims, found, proposed or [], cues)
+    claims = link_results(doc, claims, found, proposed or [], cues)
+    return assign_roles(doc, claims, roles)
 
 
 def metric_fits(ruleset: RuleSet) -> dict[str, frozenset[str]]:

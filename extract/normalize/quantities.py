@@ -39,6 +39,8 @@ class Group:
     scale: float = 1.0
     unit_start: int | None = None  # first token of scale/unit words
     unit: str | None = None  # unit string the registry understood
+    uncertainty: float | None = None  # the ± part written after the number ("74.4 ± 0.3")
+    unit_end: int | None = None  # end of the unit words when the ± part follows them
 
 
 def is_number(token: Token) -> bool:
@@ -70,7 +72,45 @@ def find_groups(
         groups.append(group)
         i = group.end
     _share_range_units(doc, groups, connectors)
-    return groups
+    return _merge_plus_minus(doc, groups)
+
+
+PLUS_MINUS = {"±", "\\pm", "$\\pm$", "\\pm$", "$\\pm", "+/-", "+-"}
+
+
+def _merge_plus_minus(doc: Doc, groups: list[Group]) -> list[Group]:
+    """'74.4 ± 0.3%', '74.4% (±0.3)', '$74.4 \\pm 0.3$': one value, its uncertainty the number
+    after the sign, both in the unit either of them is written with."""
+    merged: list[Group] = []
+    for group in groups:
+        if merged and _plus_minus_between(doc, merged[-1], group):
+            value = merged[-1]
+            value.uncertainty = group.number
+            if value.unit is None and value.scale == 1.0:
+                value.unit, value.unit_start, value.scale = group.unit, group.unit_start, group.scale
+            elif value.unit_start is not None:
+                value.unit_end = value.end  # "74.4% ± 0.3": the unit is written before the sign
+            opened = "(" in _texts(doc, value.end, group.start)
+            closing = opened and group.end < len(doc) and doc[group.end].text == ")"
+            value.end = group.end + closing
+            continue
+        merged.append(group)
+    return merged
+
+
+def unit_text_of(doc: Doc, start: int, last: Token) -> str:
+    """The text of unit tokens from ``start`` to ``last``, a ')' closing the ± part left out."""
+    text = doc_text(doc)[doc[start].idx : last.idx + len(last.text)]
+    return text[:-1].strip() if text.endswith(")") else text
+
+
+def _texts(doc: Doc, start: int, end: int) -> list[str]:
+    return [t.text for t in doc[start:end]]
+
+
+def _plus_minus_between(doc: Doc, left: Group, right: Group) -> bool:
+    between = [t for t in _texts(doc, left.end, right.start) if t != "("]
+    return len(between) == 1 and between[0] in PLUS_MINUS
 
 
 def _is_scale_after_number(doc: Doc, i: int, units: UnitNormalizer) -> bool:
@@ -165,6 +205,8 @@ def _unit_key(span: Span) -> str:
 
 
 def _share_range_units(doc: Doc, groups: list[Group], connectors: frozenset[str]) -> None:
+    """'5-46%' → 5% and 46%; '7-13B models' → 7B and 13B (a bare scale is shared across a
+    written connector only: '2 7B' is no range)."""
     for left, right in zip(reversed(groups[:-1]), reversed(groups[1:])):
         between = doc[left.end : right.start]
         joined = all(t.text.lower() in connectors for t in between) and len(between) <= 2
@@ -172,6 +214,8 @@ def _share_range_units(doc: Doc, groups: list[Group], connectors: frozenset[str]
             left.unit = right.unit
             if left.scale == 1.0:
                 left.scale = right.scale
+        elif left.unit is None and joined and len(between) and left.scale == 1.0 and right.scale != 1.0:
+            left.scale = right.scale
 
 
 class Normalizer:
@@ -260,7 +304,12 @@ class Normalizer:
                 return None  # a bare number next to a name is a version ("Llama 3.1"), no size
             unit = "parameter"
         written = group.number * group.scale
-        if unit is None or unit == "dimensionless":
+        noun = counted_noun(span) if unit is None and rule.get("counted") else None
+        if noun is not None:  # "13,973 counterspeech instances": the noun is the unit
+            value_norm, unit_norm = written, noun
+            if not any(is_number(t) for t in doc[group.end : span.end]):  # ("2,000 and 3,000 …")
+                group.end = span.end
+        elif unit is None or unit == "dimensionless":
             value_norm, unit_norm = written, "dimensionless"
         else:
             normalized = self.units.normalize(written, unit)
@@ -274,6 +323,9 @@ class Normalizer:
         end_token = doc[group.end - 1]
         end_char = end_token.idx + len(end_token.text)
         unit_text = doc_text(doc)[doc[group.start].idx + len(doc[group.start].text) : end_char].strip()
+        if group.uncertainty is not None:  # only the unit words, not the ± part
+            unit_end = doc[(group.unit_end or group.end) - 1]
+            unit_text = "" if group.unit_start is None else unit_text_of(doc, group.unit_start, unit_end)
         return Claim(
             kind=kind,
             text=doc_text(doc)[start_char:end_char],
@@ -287,6 +339,7 @@ class Normalizer:
             unit_norm=unit_norm,
             qualifier=_qualifier(doc, group, qualifiers),
             rule=rule.id,
+            uncertainty=group.uncertainty,
         )
 
     # ------------------------------------------------------------ hardware
@@ -341,8 +394,29 @@ def _device_count(number: float) -> int | None:
     return int(number)
 
 
+def counted_noun(span: Span) -> str | None:
+    """The singular of the plural noun a counted-data span ends on ('repositories' →
+    'repository')."""
+    last = span[-1]
+    if not last.is_alpha:
+        return None
+    word = last.lower_
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else None
+
+
 def _has_param_word(span: Span) -> bool:
     return any(t.lower_ in ("parameters", "parameter", "params", "param") for t in span)
+
+
+def qualifier_bounds(qualifiers: Sequence[Span], claims: Sequence[Span]) -> dict[int, str]:
+    """Token index each qualifier stands before → its bound. A qualifier right after another
+    quantity joins the two and bounds neither ('3.8e25 FLOPs over 3 days')."""
+    ends = {span.end for span in claims}
+    return {span.end: span.label_ for span in qualifiers if span.start not in ends}
 
 
 def _qualifier(doc: Doc, group: Group, qualifiers: dict[int, str]) -> str:

@@ -1,4 +1,4 @@
-"""``ml_link``: context for claims (model of a size, merged hardware mentions)."""
+"""``ml_link``: context for claims (role and links of a result, model of a size, merged hardware)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extract.link.linker import link_claims, metric_fits
+from extract.link.roles import RoleCues
 from extract.link.scope import Cues
 from extract.pipeline.batching import BatchedComponent
 from extract.rules.ruleset import RuleSet, cached_rules
@@ -19,6 +20,7 @@ class ClaimLinker(BatchedComponent):
         self.models = {r.id for r in ruleset.by_label("METHOD") if r.get("type") == "model"}
         self.cues = Cues.from_rules(ruleset)
         self.fits = metric_fits(ruleset)
+        self.roles = RoleCues.from_rules(ruleset)
 
     def __call__(self, doc: Doc) -> Doc:
         extensions = doc._  # each "doc._" builds a new accessor object
@@ -30,6 +32,7 @@ class ClaimLinker(BatchedComponent):
             extensions.proposed or [],
             self.cues,
             self.fits,
+            self.roles,
         )
         return doc
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extract.normalize.quantities import Normalizer
+from extract.normalize.quantities import Normalizer, qualifier_bounds
 from extract.pipeline.batching import BatchedComponent
 from extract.rules.ruleset import RuleSet, cached_rules
 from extract.units import UnitNormalizer
@@ -22,8 +22,9 @@ class ClaimNormalizer(BatchedComponent):
         self.normalizer = Normalizer(units, ruleset)
 
     def __call__(self, doc: Doc) -> Doc:
-        qualifiers = {span.end: span.label_ for span in doc.spans.get("qualifiers", [])}
-        doc._.claims = self.normalizer.claims(doc, doc.spans.get("claims", []), qualifiers)
+        spans = doc.spans.get("claims", [])
+        qualifiers = qualifier_bounds(doc.spans.get("qualifiers", []), spans)
+        doc._.claims = self.normalizer.claims(doc, spans, qualifiers)
         return doc
 
 

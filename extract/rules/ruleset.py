@@ -47,7 +47,7 @@ LABEL_KEYS: dict[str, set[str]] = {
     # claim patterns (become claim rows)
     "MODEL_SIZE": {"reject", "unit"},
     "HARDWARE": {"reject"},
-    "RESULT": {"reject", "unit"},
+    "RESULT": {"reject", "unit", "counted"},
     # helpers referenced by other patterns
     "MACRO": set(),
     "QUALIFIER": {"qualifier"},
@@ -80,6 +80,20 @@ CUE_ROLES = {
     "system_noun": "a noun that names a system ('our model', 'the framework')",
     "back_reference": "points back to the previous sentence ('it', 'these')",
     "elaboration": "introduces a more specific device after a class mention ('GPUs (e.g., A100)')",
+    "role_cost_unit": "canonical units of results that are costs: compute, time, money, memory",
+    "role_delta_unit": "canonical units of results that are changes: factors, points",
+    "role_level_unit": "canonical units of results the surrounding words decide (percent, scores)",
+    "role_delta_after": "words right after a number that make it a change ('5% higher')",
+    "role_delta_before": "words before a number that make it a change ('improves by 5%')",
+    "role_score_before": "words right before a number that make it a level ('from 61% to 66%')",
+    "role_other_after": "words right after a number that make it a setting ('50% sparsity')",
+    "role_other_before": "words before a number that make it a setting ('a sparsity of 50%')",
+    "role_fraction_of": "nouns that make 'N% of the …' a data or parameter fraction (other)",
+    "role_clause_break": "words and marks that end the search for a role cue before a number",
+    "role_scale_of": "words after an amount of time or bytes that make it a data size ('hours of speech')",
+    "role_rate_per": "words that make a count a rate ('100 samples per second')",
+    "role_rate_time": "the time or step a rate is counted per ('per second', '/s')",
+    "role_list_word": "stands between the numbers of one list, which share a role ('3%, 2% and 4%')",
 }
 # Cue roles whose entries carry a 'value' (a positive number).
 VALUED_CUE_ROLES = ("scale", "money_scale")
@@ -545,7 +559,7 @@ def _check_values(obj: dict[str, Any], label: str, keys: set[str], where: str) -
     words = [obj.get("pattern", ""), *obj.get("aliases", [])]
     if label == "CUE" and not all(isinstance(w, str) for w in words):
         problems.append(f"{where}: a CUE lists words: 'pattern' and 'aliases' must be strings")
-    for key in ("ignore_case", "disabled", "reject", "needs_context"):
+    for key in ("ignore_case", "disabled", "reject", "needs_context", "counted"):
         if key in obj and not isinstance(obj[key], bool):
             problems.append(f"{where}: '{key}' must be true or false")
     for key in STRING_KEYS:

@@ -5,7 +5,8 @@ for a terminal and ``render_html`` highlights the spans with spaCy's displaCy sp
 visualizer. Three kinds of row:
 
 * claims — the rows of the claims table (value as written and normalized, qualifier,
-  linked metric / dataset / method / model / baseline);
+  linked metric / dataset / method / model / baseline, and a result's role with the cue
+  entry that decided it);
 * entities — every gazetteer or context name (``doc.ents``), with its rule id;
 * vetoes — where a reject rule matched (a claim pattern of its label is suppressed there).
 """
@@ -84,7 +85,8 @@ def claim_row(claim: Claim) -> Row:
                 f", {number(claim.value)} {claim.unit or ''} = {number(claim.value_norm)} {claim.unit_norm}"
             )
     elif claim.kind in ("result", "model_size"):
-        written = f"{number(claim.value)} {claim.unit or ''}".strip()
+        plus_minus = f" ± {number(claim.uncertainty)}" if claim.uncertainty is not None else ""
+        written = f"{number(claim.value)}{plus_minus} {claim.unit or ''}".strip()
         normalized = f"{number(claim.value_norm)} {claim.unit_norm or ''}".strip()
         value = written if normalized == written else f"{written} = {normalized}"
         if claim.kind == "model_size" and claim.name:
@@ -94,7 +96,8 @@ def claim_row(claim: Claim) -> Row:
     qualifier = claim.qualifier if claim.qualifier not in (None, "=") else ""
     if qualifier:
         value = f"{qualifier} {value}"  # "up to 3.5x" → "<= 3.5 x"
-    links = {k: getattr(claim, k) for k in LINK_FIELDS if getattr(claim, k)}
+    links = {"role": f"{claim.role} ({claim.role_rule})"} if claim.role else {}
+    links.update({k: getattr(claim, k) for k in LINK_FIELDS if getattr(claim, k)})
     return Row(
         claim.kind,
         claim.text,

@@ -51,6 +51,8 @@ _ML_INFIXES = [
     r"(?<=\d)(?=\$?\\times)",
     r"(?<=\\times\$)(?=[A-Za-z])",
     r"(?<=[0-9])[/](?=[A-Za-z])",
+    r"(?<=[0-9%])(?:±|\+/-)(?=[0-9])",  # "74.4%±0.3", "74.4±0.3": value and uncertainty
+    r"(?<=[0-9%])\|(?=[0-9])",  # "96\\%|86\\%": two values side by side
 ]
 
 
@@ -85,8 +87,8 @@ _DROPPED_SPECIAL_CASES = {f"{c}." for c in "xXBMKTbmkt"}
 # hyphen or slash (look-behinds for the size before it): the regex engine then jumps from one
 # to the next instead of trying each digit (10.2 -> 4.3 us per abstract).
 _GLUED_AFTER_INFIX = re.compile(
-    r"[-/](?:\d[\d.,]*(?:[%x×BMKTb]|[GMT]i?B)(?![A-Za-z0-9])"
-    r"|(?<=\d[%x×BMKTb][-/])|(?<=\d[GMT]B[-/])|(?<=\d[GMT]iB[-/]))"
+    r"[-/±|](?:\d[\d.,]*(?:[%x×BMKTb]|[GMT]i?B)(?![A-Za-z0-9])"
+    r"|(?<=\d[%x×BMKTb][-/±|])|(?<=\d\\%[-/±|])|(?<=\d[GMT]B[-/])|(?<=\d[GMT]iB[-/]))"
 )
 
 
@@ -156,7 +158,7 @@ def customize_tokenizer(nlp: Language, abbreviations: Iterable[str] = ()) -> Non
     rules = {k: v for k, v in old.rules.items() if k not in _DROPPED_SPECIAL_CASES}
     rules.update({a: [{ORTH: a}] for a in abbreviations if " " not in a})
     defaults = nlp.Defaults
-    prefixes = list(defaults.prefixes) + [r"~", r"≈", r"∼"] + _LATEX_PREFIXES
+    prefixes = list(defaults.prefixes) + [r"~", r"≈", r"∼", r"±"] + _LATEX_PREFIXES
     default_suffixes = [_NAME_SAFE_UNIT_SUFFIX if r == _DEFAULT_UNIT_SUFFIX else r for r in defaults.suffixes]
     suffixes = [_glued_unit_suffix(), *default_suffixes, *_LATEX_SUFFIXES, *_PERIOD_AFTER_UNIT]
     infixes = _ML_INFIXES + list(defaults.infixes)
