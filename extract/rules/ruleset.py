@@ -58,6 +58,12 @@ LABEL_KEYS: dict[str, set[str]] = {
 CUE_ROLES = {
     "number_coordinator": "joins a bare number to the quantity after it ('5, 10 and 20%')",
     "approximately": "marks an approximate number before it ('~68', 'about 30')",
+    "dataset_noun": "names a dataset kind; a list it closes or opens holds datasets ('the A and B datasets')",
+    "method_noun": "names a method kind; a list it opens holds methods, a name before it is one ('X model')",
+    "list_opener": "opens a list after a dataset or method noun ('benchmarks such as A, B')",
+    "method_before": "right before a name shaped like one, makes it a method ('e.g., X', 'outperforms X')",
+    "method_head": "last word of a long form that makes its abbreviation a method ('... Network (X)')",
+    "name_stop": "a capitalised function word that starts no name in a list ('The', 'On')",
 }
 ENTITY_LABELS = ("DATASET", "METHOD", "METRIC", "DEVICE", "GENERIC")
 CLAIM_LABELS = ("MODEL_SIZE", "HARDWARE", "RESULT")

@@ -1,0 +1,230 @@
+"""Names by their context, not their shape — pure functions on the abstract's text.
+
+Three passes over the entities the gazetteers and shape rules found (``Name`` tuples):
+
+* ``list_names``: a list that a dataset noun closes or opens makes every member a dataset
+  ("on the A, B+, and C-1 datasets", "benchmarks such as A and B", "four benchmarks: A, B");
+  a method noun does the same for methods ("baselines such as A, B and C").
+* ``confirm_shapes``: a name guessed from its shape alone (acronym, CamelCase, hyphenated) is
+  kept only with a cue: a cue word just before it ("e.g., X", "outperforms X") or a method
+  noun just after it ("X model", "X, a … framework"), a known method beside it in a list, a
+  definition whose long form is a method ("… Network (X)"), or such a cue at another mention.
+* ``one_kind``: once a name is a dataset or a method in an abstract, every mention is.
+
+The cue words are rule data (``CUE`` roles in ``rules/cues.jsonl``, read into ``NameCues``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from extract.rules.ruleset import RuleSet
+from extract.text.abbreviations import Abbreviation
+
+LIST_DATASET = "dataset.context.list"
+LIST_METHOD = "method.context.list"
+SHAPE = ".shape."
+CONTEXT = ".context."
+PROPOSED = ".proposed"
+
+
+class Name(NamedTuple):
+    start: int
+    end: int
+    label: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class NameCues:
+    """The word lists of the context rules, each a ``CUE`` role (see ``CUE_ROLES``)."""
+
+    dataset_nouns: frozenset[str]
+    method_nouns: frozenset[str]
+    list_openers: frozenset[str]
+    method_before: frozenset[str]
+    method_heads: frozenset[str]
+    name_stops: frozenset[str]
+
+    @classmethod
+    def from_rules(cls, ruleset: RuleSet) -> NameCues:
+        def role(name: str) -> frozenset[str]:
+            return frozenset(word.lower() for word in ruleset.cues(name))
+
+        return cls(
+            role("dataset_noun"),
+            role("method_noun"),
+            role("list_opener"),
+            role("method_before"),
+            role("method_head"),
+            role("name_stop"),
+        )
+
+
+# One word of a name: starts with a capital or digit, may hold . + ' / - inside ("LEVIR-CD+",
+# "Hub5'00", "ViT-L/14", "RNGDet++"); a name is one to three such words ("Stanford Cars").
+_WORD = r"[A-Z0-9](?:[\w.+'’/-]*[\w+])?"
+_ITEM = rf"{_WORD}(?:\s+{_WORD}){{0,2}}"
+_SEPARATOR = r"\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or|&)\s+"
+_LIST = rf"{_ITEM}(?:(?:{_SEPARATOR}){_ITEM})*"
+_ITEMS = re.compile(_ITEM)
+
+
+def _alternatives(words: frozenset[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=8)
+def _list_patterns(cues: NameCues) -> tuple[tuple[re.Pattern, str], ...]:
+    """(regex, label) pairs; group 'items' holds the list. Built once per set of cues."""
+    patterns = []
+    for nouns, label in ((cues.dataset_nouns, "DATASET"), (cues.method_nouns, "METHOD")):
+        plural = frozenset(n for n in nouns if n.endswith(("s", "corpora")))
+        noun, plural_noun, opener = _alternatives(nouns), _alternatives(plural), _alternatives(cues.list_openers)
+        # "the A, B and C datasets" (a list before a plural noun)
+        patterns.append((re.compile(rf"(?P<items>{_LIST})\s+(?:{plural_noun})\b"), label))
+        # "benchmarks such as A, B and C", "two benchmarks: A and B", "datasets (A, B)"
+        patterns.append(
+            (re.compile(rf"\b(?:{noun})\s*(?:,\s*)?(?:{opener})\s*(?P<items>{_LIST})", re.IGNORECASE), label)
+        )
+    return tuple(patterns)
+
+
+def list_names(text: str, names: list[Name], cues: NameCues) -> list[Name]:
+    """Every member of a list that a dataset or method noun closes or opens, as that kind;
+    members a gazetteer knows keep their entry, generic words and metrics are skipped."""
+    taken = sorted(names)
+    found: dict[tuple[int, int], Name] = {}
+    for pattern, label in _list_patterns(cues):
+        rule = LIST_DATASET if label == "DATASET" else LIST_METHOD
+        for match in pattern.finditer(text):
+            start = match.start("items")
+            for item in _ITEMS.finditer(match.group("items")):
+                span = _trim_item(item.group(), cues.name_stops)
+                if span is None:
+                    continue
+                begin = start + item.start() + span[0]
+                end = start + item.start() + span[1]
+                overlapping = [n for n in taken if n.start < end and begin < n.end]
+                if any(not _is_guess(n.rule) for n in overlapping):
+                    continue  # a listed name, a generic word or a metric stays what it is
+                if _name_shaped(text[begin:end]):
+                    found.setdefault((begin, end), Name(begin, end, label, rule))
+    if not found:
+        return names
+    new = list(found.values())
+    kept = [n for n in names if not any(n.start < m.end and m.start < n.end for m in new)]
+    return sorted(kept + new)
+
+
+def _trim_item(item: str, stops: frozenset[str]) -> tuple[int, int] | None:
+    """The name inside a list item: leading function words ("The", "On") dropped."""
+    words = list(re.finditer(r"\S+", item))
+    while words and words[0].group().lower() in stops:
+        words.pop(0)
+    return (words[0].start(), words[-1].end()) if words else None
+
+
+def _name_shaped(name: str) -> bool:
+    """A digit or an inner capital ("S2Looking", "CDD", "Stanford Cars"): not a plain word."""
+    return any(c.isdigit() for c in name) or any(c.isupper() for c in name[1:])
+
+
+def _is_guess(rule: str) -> bool:
+    return SHAPE in rule or CONTEXT in rule
+
+
+def confirm_shapes(
+    text: str, names: list[Name], abbreviations: list[Abbreviation], cues: NameCues, coined: frozenset[str]
+) -> list[Name]:
+    """Drop the shape-rule names that no mention of theirs has a cue for."""
+    method_long = {a.short for a in abbreviations if _last_word(a.long) in cues.method_heads}
+    ordered = sorted(names)
+    cued: set[str] = set()
+    for i, name in enumerate(ordered):
+        surface = text[name.start : name.end]
+        if SHAPE not in name.rule or surface in cued:
+            continue
+        if (
+            surface in coined
+            or surface in method_long
+            or _cue_before(text, name.start, cues)
+            or _noun_after(text, name.end, cues)
+            or _beside_known_method(text, ordered, i)
+        ):
+            cued.add(surface)
+    return [n for n in names if SHAPE not in n.rule or text[n.start : n.end] in cued]
+
+
+def _last_word(phrase: str) -> str:
+    words = re.findall(r"[A-Za-z]+", phrase)
+    return words[-1].lower() if words else ""
+
+
+def _cue_before(text: str, start: int, cues: NameCues) -> bool:
+    """A cue word or two right before the name ("e.g., X", "outperforms the X")."""
+    words = [w.strip(",(") for w in text[max(0, start - 40) : start].lower().split()]
+    while words and words[-1] in ("the", "a", "an", ""):
+        words.pop()
+    return bool(words) and (words[-1] in cues.method_before or " ".join(words[-2:]) in cues.method_before)
+
+
+def _noun_after(text: str, end: int, cues: NameCues) -> bool:
+    """A method noun after the name: "X model", "X-based models", "X training paradigm",
+    or an apposition "X, a state-of-the-art … model"."""
+    after = text[end : end + 80]
+    glued = re.match(r"-?(?:based\s+)?([A-Za-z]+)(?:\s+([A-Za-z]+))?", after.lstrip(" "))
+    if glued and (glued.group(1).lower() in cues.method_nouns or (glued.group(2) or "").lower() in cues.method_nouns):
+        return True
+    apposition = re.match(r",\s+(?:a|an|the)\s+((?:[\w-]+\s+){0,6}?)([A-Za-z]+)\b", after)
+    return bool(apposition) and apposition.group(2).lower() in cues.method_nouns
+
+
+_LIST_JOIN = re.compile(rf"(?:{_SEPARATOR})")
+
+
+def _beside_known_method(text: str, ordered: list[Name], i: int) -> bool:
+    """A gazetteer method next to it in a list ("BiLSTM and X", "X, LoRA")."""
+    name = ordered[i]
+    for j in (i - 1, i + 1):
+        if not 0 <= j < len(ordered):
+            continue
+        other = ordered[j]
+        if other.label != "METHOD" or _is_guess(other.rule) or PROPOSED in other.rule:
+            continue
+        gap = text[other.end : name.start] if j < i else text[name.end : other.start]
+        if _LIST_JOIN.fullmatch(gap):
+            return True
+    return False
+
+
+def one_kind(text: str, names: list[Name]) -> list[Name]:
+    """Every mention of a name gets the kind of its strongest mention: a gazetteer entry,
+    then the paper's own coinage, then a context rule; a shape guess only follows."""
+    best: dict[str, Name] = {}
+    for name in names:
+        if name.label not in ("DATASET", "METHOD"):
+            continue
+        surface = text[name.start : name.end]
+        if surface not in best or _strength(name.rule) > _strength(best[surface].rule):
+            best[surface] = name
+    out = []
+    for name in names:
+        strongest = best.get(text[name.start : name.end])
+        if strongest is not None and strongest.label != name.label and _strength(strongest.rule) > _strength(name.rule):
+            name = Name(name.start, name.end, strongest.label, strongest.rule)
+        out.append(name)
+    return out
+
+
+def _strength(rule: str) -> int:
+    if SHAPE in rule:
+        return 0
+    if CONTEXT in rule:
+        return 1
+    if PROPOSED in rule:
+        return 2
+    return 3
