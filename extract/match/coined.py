@@ -65,8 +65,8 @@ class CoinedNameTagger:
         ]
         spans = filter_spans(new_ents + kept)  # longest first; ties keep the coined name
         spans += [e for _, e in ents if e.label_ == "GENERIC"]  # a list skips them
-        names = sorted(Name(e.start_char, e.end_char, e.label_, e.ent_id_) for e in spans)
-        names = list_names(text, names, self.cues)
+        names = sorted(Name(e.start_char, e.end_char, e.label_, e.id_) for e in spans)
+        names = list_names(text, names, self.cues, frozenset(generic))
         names = [n for n in names if n.label != "GENERIC"]
         names = one_kind(text, confirm_shapes(text, names, abbreviations, self.cues, frozenset(coined_texts)))
         doc.ents = _spans(doc, names)

@@ -93,9 +93,10 @@ def _list_patterns(cues: NameCues) -> tuple[tuple[re.Pattern, str], ...]:
     return tuple(patterns)
 
 
-def list_names(text: str, names: list[Name], cues: NameCues) -> list[Name]:
+def list_names(text: str, names: list[Name], cues: NameCues, generic: frozenset[str] = frozenset()) -> list[Name]:
     """Every member of a list that a dataset or method noun closes or opens, as that kind;
-    members a gazetteer knows keep their entry, generic words and metrics are skipped."""
+    members a gazetteer knows keep their entry; ``generic`` words, metrics and sizes are
+    skipped."""
     taken = sorted(names)
     found: dict[tuple[int, int], Name] = {}
     for pattern, label in _list_patterns(cues):
@@ -111,7 +112,7 @@ def list_names(text: str, names: list[Name], cues: NameCues) -> list[Name]:
                 overlapping = [n for n in taken if n.start < end and begin < n.end]
                 if any(not _is_guess(n.rule) for n in overlapping):
                     continue  # a listed name, a generic word or a metric stays what it is
-                if _name_shaped(text[begin:end]):
+                if _name_shaped(text[begin:end]) and text[begin:end] not in generic:
                     found.setdefault((begin, end), Name(begin, end, label, rule))
     if not found:
         return names
@@ -125,12 +126,22 @@ def _trim_item(item: str, stops: frozenset[str]) -> tuple[int, int] | None:
     words = list(re.finditer(r"\S+", item))
     while words and words[0].group().lower() in stops:
         words.pop(0)
-    return (words[0].start(), words[-1].end()) if words else None
+    if not words:
+        return None
+    end = words[-1].start() + len(_LOWER_SUFFIX.sub("", words[-1].group()))
+    return words[0].start(), end
+
+
+_LOWER_SUFFIX = re.compile(r"(?:-[a-z]+)+$")  # "ECAPA-TDNN-based": the name is ECAPA-TDNN
+_SIZE = re.compile(r"\d[\d.,]*[KMBT]?(?:-|$)")  # "7B", "1.5B", "100B-scale", "51.1"
 
 
 def _name_shaped(name: str) -> bool:
-    """A digit or an inner capital ("S2Looking", "CDD", "Stanford Cars"): not a plain word."""
-    return any(c.isdigit() for c in name) or any(c.isupper() for c in name[1:])
+    """A word with a digit or an inner capital ("S2Looking", "CDD", "LEVIR-CD+"): not a plain
+    word, not a number or a size."""
+    if _SIZE.match(name):
+        return False
+    return any(any(c.isdigit() for c in w) or any(c.isupper() for c in w[1:]) for w in name.split())
 
 
 def _is_guess(rule: str) -> bool:
@@ -179,8 +190,8 @@ def _noun_after(text: str, end: int, cues: NameCues) -> bool:
     glued = re.match(r"-?(?:based\s+)?([A-Za-z]+)(?:\s+([A-Za-z]+))?", after.lstrip(" "))
     if glued and (glued.group(1).lower() in cues.method_nouns or (glued.group(2) or "").lower() in cues.method_nouns):
         return True
-    apposition = re.match(r",\s+(?:a|an|the)\s+((?:[\w-]+\s+){0,6}?)([A-Za-z]+)\b", after)
-    return bool(apposition) and apposition.group(2).lower() in cues.method_nouns
+    apposition = re.match(r",\s+(?:a|an|the)\s+([^,.;:()]*)", after)
+    return bool(apposition) and any(w in cues.method_nouns for w in apposition.group(1).lower().split()[:8])
 
 
 _LIST_JOIN = re.compile(rf"(?:{_SEPARATOR})")
