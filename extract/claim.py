@@ -38,6 +38,7 @@ class Claim:
     proposed: bool | None = None
     rule: str | None = None
     baseline: str | None = None  # beyond the contract: the method a result is compared with
+    family: str | None = None  # a method's model family: "OPT" for the variant "OPT-175B"
 
     def but(self, **changes: Any) -> Claim:
         """A copy with ``changes``, as ``dataclasses.replace`` makes it, 3x faster (that one

@@ -154,19 +154,26 @@ def confirm_shapes(
     """Drop the shape-rule names that no mention of theirs has a cue for."""
     method_long = {a.short for a in abbreviations if _last_word(a.long) in cues.method_heads}
     ordered = sorted(names)
-    cued: set[str] = set()
-    for i, name in enumerate(ordered):
-        surface = text[name.start : name.end]
-        if SHAPE not in name.rule or surface in cued:
-            continue
-        if (
+    surfaces = [text[n.start : n.end] for n in ordered]
+    cued = {
+        surface
+        for name, surface in zip(ordered, surfaces)
+        if SHAPE in name.rule
+        and (
             surface in coined
             or surface in method_long
             or _cue_before(text, name.start, cues)
             or _noun_after(text, name.end, cues)
-            or _beside_known_method(text, ordered, i)
-        ):
-            cued.add(surface)
+        )
+    }
+    # a list passes the cue on: "compare A, B and C", "BiLSTM and X"
+    changed = True
+    while changed:
+        changed = False
+        for i, (name, surface) in enumerate(zip(ordered, surfaces)):
+            if SHAPE in name.rule and surface not in cued and _beside_method(text, ordered, surfaces, i, cued):
+                cued.add(surface)
+                changed = True
     return [n for n in names if SHAPE not in n.rule or text[n.start : n.end] in cued]
 
 
@@ -197,14 +204,15 @@ def _noun_after(text: str, end: int, cues: NameCues) -> bool:
 _LIST_JOIN = re.compile(rf"(?:{_SEPARATOR})")
 
 
-def _beside_known_method(text: str, ordered: list[Name], i: int) -> bool:
-    """A gazetteer method next to it in a list ("BiLSTM and X", "X, LoRA")."""
+def _beside_method(text: str, ordered: list[Name], surfaces: list[str], i: int, cued: set[str]) -> bool:
+    """A listed or cued method next to it in a list ("BiLSTM and X", "X, LoRA")."""
     name = ordered[i]
     for j in (i - 1, i + 1):
         if not 0 <= j < len(ordered):
             continue
         other = ordered[j]
-        if other.label != "METHOD" or _is_guess(other.rule) or PROPOSED in other.rule:
+        known = not _is_guess(other.rule) and PROPOSED not in other.rule
+        if other.label != "METHOD" or not (known or surfaces[j] in cued):
             continue
         gap = text[other.end : name.start] if j < i else text[name.end : other.start]
         if _LIST_JOIN.fullmatch(gap):

@@ -54,6 +54,7 @@ _DTYPES = {
     "proposed": "boolean",
     "rule": "string",
     "baseline": "string",
+    "family": "string",
     "title": "string",
     "sources": "string",
     "n_claims": "int64",
