@@ -171,7 +171,7 @@ def confirm_shapes(
     while changed:
         changed = False
         for i, (name, surface) in enumerate(zip(ordered, surfaces)):
-            if SHAPE in name.rule and surface not in cued and _beside_method(text, ordered, surfaces, i, cued):
+            if SHAPE in name.rule and surface not in cued and _beside_method(text, ordered, surfaces, i, cued, cues):
                 cued.add(surface)
                 changed = True
     return [n for n in names if SHAPE not in n.rule or text[n.start : n.end] in cued]
@@ -204,7 +204,9 @@ def _noun_after(text: str, end: int, cues: NameCues) -> bool:
 _LIST_JOIN = re.compile(rf"(?:{_SEPARATOR})")
 
 
-def _beside_method(text: str, ordered: list[Name], surfaces: list[str], i: int, cued: set[str]) -> bool:
+def _beside_method(
+    text: str, ordered: list[Name], surfaces: list[str], i: int, cued: set[str], cues: NameCues
+) -> bool:
     """A listed or cued method next to it in a list ("BiLSTM and X", "X, LoRA")."""
     name = ordered[i]
     for j in (i - 1, i + 1):
@@ -215,6 +217,9 @@ def _beside_method(text: str, ordered: list[Name], surfaces: list[str], i: int, 
         if other.label != "METHOD" or not (known or surfaces[j] in cued):
             continue
         gap = text[other.end : name.start] if j < i else text[name.end : other.start]
+        noun = re.match(r"\s+([a-z]+)", gap)  # "a BiLSTM model and X"
+        if noun and noun.group(1) in cues.method_nouns:
+            gap = gap[noun.end() :]
         if _LIST_JOIN.fullmatch(gap):
             return True
     return False

@@ -269,7 +269,7 @@ _SENTENCE_BREAK = re.compile(r"[.!?](\s+)(?=[A-Z(\"“])")
 GENERIC_HEADS = re.compile(
     r"\b(?:processing|recognition|learning|detection|tracking|answering|generation|retrieval|"
     r"segmentation|classification|translation|understanding|reasoning|modeling|modelling|"
-    r"models?|networks?|systems?|intelligence|vision|language|agents?|tasks?|search|"
+    r"models|networks|systems|intelligence|vision|language|agents?|tasks?|search|"
     r"optimization|inference|analysis|estimation|synthesis|prediction|evaluation|"
     r"fine-tuning|pre-training|pretraining|training|data|distribution|tuning)$",
     re.IGNORECASE,
