@@ -135,10 +135,11 @@ def test_every_cue_holds_a_cue_word():
     """The one-scan prefilter may only skip sentences that hold no cue at all."""
     for paper in read_papers([SEEDS])[0]:
         lowered = paper.abstract.lower()
-        for regex in (names._PROPOSAL, names._NAMING):
+        cues = names.default_cues()
+        for regex in (cues.proposal, cues.naming):
             for match in regex.finditer(paper.abstract):
                 inside = lowered[match.start() : match.end()]
-                assert any(word in inside for word in names.CUE_WORDS), match.group()
+                assert cues.finder.starts(inside), match.group()
 
 
 @settings(max_examples=300, deadline=None)
@@ -174,7 +175,10 @@ def _found(nlp, text: str, kind: str) -> list[str]:
             ["LEVIR-CD", "LEVIR-CD+", "S2Looking", "CDD", "SYSU-CD", "WHU-CD"],
         ),
         ("It excels on benchmarks such as QuuxBench and Zork-500.", ["QuuxBench", "Zork-500"]),
-        ("We test it across four benchmarks: NL9OPT, FooOR, EasyQP, and ComplexQP.", ["NL9OPT", "FooOR", "EasyQP", "ComplexQP"]),
+        (
+            "We test it across four benchmarks: NL9OPT, FooOR, EasyQP, and ComplexQP.",
+            ["NL9OPT", "FooOR", "EasyQP", "ComplexQP"],
+        ),
         ("We report results on the Hub5'00 benchmark.", ["Hub5'00"]),
     ],
 )
@@ -238,7 +242,11 @@ def test_one_abstract_one_kind(nlp):
 def test_a_sized_model_is_a_method_with_its_variant_and_family(nlp):
     claims = nlp("We fine-tune OPT-175B, Foo-32B and Qux-v1.6-7B.")._.claims
     methods = [(c.text, c.name, c.family) for c in claims if c.kind == "method"]
-    assert methods == [("OPT-175B", "OPT-175B", "OPT"), ("Foo-32B", "Foo-32B", "Foo"), ("Qux-v1.6-7B", "Qux-v1.6-7B", "Qux")]
+    assert methods == [
+        ("OPT-175B", "OPT-175B", "OPT"),
+        ("Foo-32B", "Foo-32B", "Foo"),
+        ("Qux-v1.6-7B", "Qux-v1.6-7B", "Qux"),
+    ]
     sizes = sorted(c.value_norm for c in claims if c.kind == "model_size")
     assert sizes == [7e9, 3.2e10, 1.75e11]
 

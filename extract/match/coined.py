@@ -12,7 +12,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from extract.match.context import Name, NameCues, confirm_shapes, list_names, one_kind
-from extract.match.names import coined_names, generic_short_forms, occurrences
+from extract.match.names import ProposalCues, coined_names, generic_short_forms, occurrences
 from extract.rules.ruleset import RuleSet
 from extract.text.abbreviations import find_abbreviations
 from extract.text.doc import doc_text
@@ -32,6 +32,7 @@ class CoinedNameTagger:
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.cues = NameCues.from_rules(ruleset)
+        self.proposal_cues = ProposalCues.from_rules(ruleset)
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
@@ -41,7 +42,14 @@ class CoinedNameTagger:
         ents = [(text[e.start_char : e.end_char], e) for e in doc.ents]
         listed = {surface for surface, e in ents if e.label_ == "GENERIC"}
         known = {surface: e.label_ for surface, e in ents if _from_gazetteer(e)}
-        found = coined_names(extensions.title or "", text, abbreviations, frozenset(known), frozenset(listed))
+        found = coined_names(
+            extensions.title or "",
+            text,
+            abbreviations,
+            frozenset(known),
+            frozenset(listed),
+            self.proposal_cues,
+        )
         coined = [
             c
             for c in found

@@ -83,7 +83,11 @@ def _list_patterns(cues: NameCues) -> tuple[tuple[re.Pattern, str], ...]:
     patterns = []
     for nouns, label in ((cues.dataset_nouns, "DATASET"), (cues.method_nouns, "METHOD")):
         plural = frozenset(n for n in nouns if n.endswith(("s", "corpora")))
-        noun, plural_noun, opener = _alternatives(nouns), _alternatives(plural), _alternatives(cues.list_openers)
+        noun, plural_noun, opener = (
+            _alternatives(nouns),
+            _alternatives(plural),
+            _alternatives(cues.list_openers),
+        )
         # "the A, B and C datasets" (a list before a plural noun)
         patterns.append((re.compile(rf"(?P<items>{_LIST})\s+(?:{plural_noun})\b"), label))
         # "benchmarks such as A, B and C", "two benchmarks: A and B", "datasets (A, B)"
@@ -93,7 +97,9 @@ def _list_patterns(cues: NameCues) -> tuple[tuple[re.Pattern, str], ...]:
     return tuple(patterns)
 
 
-def list_names(text: str, names: list[Name], cues: NameCues, generic: frozenset[str] = frozenset()) -> list[Name]:
+def list_names(
+    text: str, names: list[Name], cues: NameCues, generic: frozenset[str] = frozenset()
+) -> list[Name]:
     """Every member of a list that a dataset or method noun closes or opens, as that kind;
     members a gazetteer knows keep their entry; ``generic`` words, metrics and sizes are
     skipped."""
@@ -171,7 +177,11 @@ def confirm_shapes(
     while changed:
         changed = False
         for i, (name, surface) in enumerate(zip(ordered, surfaces)):
-            if SHAPE in name.rule and surface not in cued and _beside_method(text, ordered, surfaces, i, cued, cues):
+            if (
+                SHAPE in name.rule
+                and surface not in cued
+                and _beside_method(text, ordered, surfaces, i, cued, cues)
+            ):
                 cued.add(surface)
                 changed = True
     return [n for n in names if SHAPE not in n.rule or text[n.start : n.end] in cued]
@@ -195,7 +205,9 @@ def _noun_after(text: str, end: int, cues: NameCues) -> bool:
     or an apposition "X, a state-of-the-art … model"."""
     after = text[end : end + 80]
     glued = re.match(r"-?(?:based\s+)?([A-Za-z]+)(?:\s+([A-Za-z]+))?", after.lstrip(" "))
-    if glued and (glued.group(1).lower() in cues.method_nouns or (glued.group(2) or "").lower() in cues.method_nouns):
+    if glued and (
+        glued.group(1).lower() in cues.method_nouns or (glued.group(2) or "").lower() in cues.method_nouns
+    ):
         return True
     apposition = re.match(r",\s+(?:a|an|the)\s+([^,.;:()]*)", after)
     return bool(apposition) and any(w in cues.method_nouns for w in apposition.group(1).lower().split()[:8])
@@ -238,7 +250,11 @@ def one_kind(text: str, names: list[Name]) -> list[Name]:
     out = []
     for name in names:
         strongest = best.get(text[name.start : name.end])
-        if strongest is not None and strongest.label != name.label and _strength(strongest.rule) > _strength(name.rule):
+        if (
+            strongest is not None
+            and strongest.label != name.label
+            and _strength(strongest.rule) > _strength(name.rule)
+        ):
             name = Name(name.start, name.end, strongest.label, strongest.rule)
         out.append(name)
     return out

@@ -32,13 +32,14 @@ class EntityFinder:
             nlp.vocab, nlp.make_doc, [r for r in rules if r not in contextual], macros
         )
         self.contextual = CompiledRules(nlp.vocab, nlp.make_doc, contextual, macros)
+        self.variants = frozenset(w.lower() for w in ruleset.cues("model_variant"))
 
     def prepare(self, docs: list[Doc]) -> None:
         self.compiled.prepare(docs)
 
     def __call__(self, doc: Doc) -> Doc:
         matches = [_trim(doc, *m) for m in self.compiled.find(doc)]
-        matches = _extend_variants(doc, resolve_overlaps([m for m in matches if m[1] < m[2]]))
+        matches = _extend_variants(doc, resolve_overlaps([m for m in matches if m[1] < m[2]]), self.variants)
         self._set(doc, matches)
         for _ in range(self.ROUNDS if len(self.contextual) else 0):
             if not any(rule.label == "DATASET" for rule, _, _ in matches):
@@ -88,41 +89,12 @@ def _merge_context(
     return current
 
 
-_VARIANT_WORDS = {
-    "base",
-    "large",
-    "small",
-    "tiny",
-    "mini",
-    "medium",
-    "xl",
-    "xxl",
-    "huge",
-    "instruct",
-    "chat",
-    "distill",
-    "turbo",
-    "pro",
-    "plus",
-    "lite",
-    "math",
-    "coder",
-    "code",
-    "vision",
-    "preview",
-    "flash",
-    "ultra",
-    "omni",
-    "sft",
-    "rl",
-    "it",
-    "hf",
-}
-
-
-def _extend_variants(doc: Doc, matches: list[tuple[Rule, int, int]]) -> list[tuple[Rule, int, int]]:
+def _extend_variants(
+    doc: Doc, matches: list[tuple[Rule, int, int]], variants: frozenset[str]
+) -> list[tuple[Rule, int, int]]:
     """A model name runs on through glued variant suffixes: "Qwen2-7B-Instruct",
-    "RoBERTa-base", "ViT-L/14", "LLaMA-2-70B" name one model, not the family."""
+    "RoBERTa-base", "ViT-L/14", "LLaMA-2-70B" name one model, not the family. ``variants``
+    are the lower-case suffix words (CUE role ``model_variant``)."""
     starts = {start for rule, start, _ in matches if rule.label != "GENERIC"}
     out = []
     for rule, start, end in matches:
@@ -134,7 +106,7 @@ def _extend_variants(doc: Doc, matches: list[tuple[Rule, int, int]]) -> list[tup
                 and not doc[end].whitespace_
                 and end not in starts
                 and end + 1 not in starts
-                and _is_variant(doc[end + 1].text)
+                and _is_variant(doc[end + 1].text, variants)
             ):
                 end += 2
                 # a size splits into number + scale ("7" "B"): keep the scale
@@ -144,11 +116,11 @@ def _extend_variants(doc: Doc, matches: list[tuple[Rule, int, int]]) -> list[tup
     return resolve_overlaps(out)  # an extended name swallows the generic word it ran over
 
 
-def _is_variant(text: str) -> bool:
+def _is_variant(text: str, variants: frozenset[str]) -> bool:
     return (
         text[:1].isdigit()
         or text[:1].isupper()
-        or text.lower() in _VARIANT_WORDS
+        or text.lower() in variants
         or bool(re.fullmatch(r"v\d+(?:\.\d+)?", text))
     )
 

@@ -370,6 +370,8 @@ def model_name(doc: Doc, group: Group) -> str | None:
 
 
 _HYPHENS = ("-", "–")
+
+
 def name_and_family(rule: Rule | None, surface: str, fallback: str) -> tuple[str, str | None]:
     """The canonical name and the model family of one mention. A variant keeps its own name
     ("OPT-175B", "ViT-L/14": family OPT, ViT); a listed form maps to the entry's name (family
