@@ -38,7 +38,7 @@ class EntityFinder:
         self.compiled.prepare(docs)
 
     def __call__(self, doc: Doc) -> Doc:
-        matches = [_trim(doc, *m) for m in self.compiled.find(doc)]
+        matches = _listed_first(doc, [_trim(doc, *m) for m in self.compiled.find(doc)], self.variants)
         matches = _extend_variants(doc, resolve_overlaps([m for m in matches if m[1] < m[2]]), self.variants)
         self._set(doc, matches)
         for _ in range(self.ROUNDS if len(self.contextual) else 0):
@@ -55,6 +55,27 @@ class EntityFinder:
     @staticmethod
     def _set(doc: Doc, matches: list[tuple[Rule, int, int]]) -> None:
         doc.ents = [Span(doc, s, e, label=rule.label, span_id=rule.id) for rule, s, e in matches]
+
+
+def _listed_first(
+    doc: Doc, matches: list[tuple[Rule, int, int]], variants: frozenset[str]
+) -> list[tuple[Rule, int, int]]:
+    """A guessed model that a listed model, run on through its variant suffixes, covers
+    gives way to it: "Llama-3-8B" is Llama 3's variant, not an unknown sized name."""
+    reaches = [
+        _extend_variants(doc, [m], variants)[0]
+        for m in matches
+        if not _is_guess(m[0]) and m[0].get("type") == "model"
+    ]
+    return [
+        (rule, start, end)
+        for rule, start, end in matches
+        if not (
+            _is_guess(rule)
+            and rule.get("type") == "model"
+            and any(s <= start and end <= reach for _, s, reach in reaches)
+        )
+    ]
 
 
 def _uses_entities(rule: Rule) -> bool:
