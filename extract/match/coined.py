@@ -77,7 +77,8 @@ class CoinedNameTagger:
         names = list_names(text, names, self.cues, frozenset(generic))
         names = [n for n in names if n.label != "GENERIC"]
         names = one_kind(text, confirm_shapes(text, names, abbreviations, self.cues, frozenset(coined_texts)))
-        doc.ents = _spans(doc, names)
+        if names != sorted(Name(e.start_char, e.end_char, e.label_, e.ent_id_) for _, e in ents):
+            doc.ents = _spans(doc, names)  # else doc.ents stays as it is
         extensions.proposed = [c.text for c in coined if not c.is_dataset]
         extensions.aliases = {  # "FooNet (FN)": FN is another name of FooNet
             a.short: a.long for a in abbreviations if a.long in coined_texts

@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 from extract.rules.ruleset import RuleSet
 from extract.text.abbreviations import Abbreviation
+from extract.text.compiled import WordFinder
 
 LIST_DATASET = "dataset.context.list"
 LIST_METHOD = "method.context.list"
@@ -77,24 +78,63 @@ def _alternatives(words: frozenset[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
+@dataclass(frozen=True)
+class _ListPatterns:
+    """A noun's list patterns, all anchored at the noun: the lists are looked for only where
+    a noun stands (found in one scan), not at every capital of the text."""
+
+    finder: WordFinder  # every dataset and method noun
+    kinds: tuple[tuple[re.Pattern, re.Pattern, str], ...]  # (plural noun here, noun + opener + list, label)
+
+
+_CLOSED = re.compile(rf"(?P<items>{_LIST})\s+\Z")  # "the A, B and C" right before the noun
+_WINDOW = 240  # characters before a noun a closed list may take
+
+
 @functools.lru_cache(maxsize=8)
-def _list_patterns(cues: NameCues) -> tuple[tuple[re.Pattern, str], ...]:
-    """(regex, label) pairs; group 'items' holds the list. Built once per set of cues."""
-    patterns = []
+def _list_patterns(cues: NameCues) -> _ListPatterns:
+    kinds = []
     for nouns, label in ((cues.dataset_nouns, "DATASET"), (cues.method_nouns, "METHOD")):
         plural = frozenset(n for n in nouns if n.endswith(("s", "corpora")))
-        noun, plural_noun, opener = (
-            _alternatives(nouns),
-            _alternatives(plural),
-            _alternatives(cues.list_openers),
+        opener = _alternatives(cues.list_openers)
+        kinds.append(
+            (
+                re.compile(rf"(?:{_alternatives(plural)})\b"),
+                re.compile(
+                    rf"(?:{_alternatives(nouns)})\s*(?:,\s*)?(?:{opener})\s*(?P<items>{_LIST})", re.IGNORECASE
+                ),
+                label,
+            )
         )
-        # "the A, B and C datasets" (a list before a plural noun)
-        patterns.append((re.compile(rf"(?P<items>{_LIST})\s+(?:{plural_noun})\b"), label))
-        # "benchmarks such as A, B and C", "two benchmarks: A and B", "datasets (A, B)"
-        patterns.append(
-            (re.compile(rf"\b(?:{noun})\s*(?:,\s*)?(?:{opener})\s*(?P<items>{_LIST})", re.IGNORECASE), label)
-        )
-    return tuple(patterns)
+    words = sorted(cues.dataset_nouns | cues.method_nouns)
+    return _ListPatterns(WordFinder([w for w in words if w.isascii()]), tuple(kinds))
+
+
+def _lists(text: str, cues: NameCues):
+    """(start of the list, the list text, label) for every list a noun closes or opens."""
+    patterns = _list_patterns(cues)
+    lowered = text.lower()
+    starts = patterns.finder.starts(lowered) if len(lowered) == len(text) else range(len(text))
+    last = -1
+    for at in starts:
+        if at == last or (at and text[at - 1].isalnum()):
+            continue
+        last = at
+        for plural, opened, label in patterns.kinds:
+            if plural.match(text, at) and _name_before(text, at):
+                closed = _CLOSED.search(text, max(0, at - _WINDOW), at)
+                if closed:
+                    yield closed.start("items"), closed.group("items"), label
+            match = opened.match(text, at)
+            if match:
+                yield match.start("items"), match.group("items"), label
+
+
+def _name_before(text: str, at: int) -> bool:
+    """Whether the word before ``at`` starts like a name (a cheap test before the list regex)."""
+    end = len(text[:at].rstrip())
+    start = max(text.rfind(" ", 0, end), text.rfind("\n", 0, end)) + 1
+    return start < end and (text[start].isupper() or text[start].isdigit())
 
 
 def list_names(
@@ -105,21 +145,18 @@ def list_names(
     skipped."""
     taken = sorted(names)
     found: dict[tuple[int, int], Name] = {}
-    for pattern, label in _list_patterns(cues):
+    for start, items, label in _lists(text, cues):
         rule = LIST_DATASET if label == "DATASET" else LIST_METHOD
-        for match in pattern.finditer(text):
-            start = match.start("items")
-            for item in _ITEMS.finditer(match.group("items")):
-                span = _trim_item(item.group(), cues.name_stops)
-                if span is None:
-                    continue
-                begin = start + item.start() + span[0]
-                end = start + item.start() + span[1]
-                overlapping = [n for n in taken if n.start < end and begin < n.end]
-                if any(not _is_guess(n.rule) for n in overlapping):
-                    continue  # a listed name, a generic word or a metric stays what it is
-                if _name_shaped(text[begin:end]) and text[begin:end] not in generic:
-                    found.setdefault((begin, end), Name(begin, end, label, rule))
+        for item in _ITEMS.finditer(items):
+            span = _trim_item(item.group(), cues.name_stops)
+            if span is None:
+                continue
+            begin, end = start + item.start() + span[0], start + item.start() + span[1]
+            overlapping = [n for n in taken if n.start < end and begin < n.end]
+            if any(not _is_guess(n.rule) for n in overlapping):
+                continue  # a listed name, a generic word or a metric stays what it is
+            if _name_shaped(text[begin:end]) and text[begin:end] not in generic:
+                found.setdefault((begin, end), Name(begin, end, label, rule))
     if not found:
         return names
     new = list(found.values())
