@@ -16,6 +16,7 @@ The cue words are rule data (``CUE`` roles in ``rules/cues.jsonl``, read into ``
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from dataclasses import dataclass
@@ -152,16 +153,23 @@ def list_names(
             if span is None:
                 continue
             begin, end = start + item.start() + span[0], start + item.start() + span[1]
-            overlapping = [n for n in taken if n.start < end and begin < n.end]
-            if any(not _is_guess(n.rule) for n in overlapping):
+            if any(not _is_guess(n.rule) for n in _overlapping(taken, begin, end)):
                 continue  # a listed name, a generic word or a metric stays what it is
             if _name_shaped(text[begin:end]) and text[begin:end] not in generic:
                 found.setdefault((begin, end), Name(begin, end, label, rule))
     if not found:
         return names
-    new = list(found.values())
-    kept = [n for n in names if not any(n.start < m.end and m.start < n.end for m in new)]
+    new = sorted(found.values())
+    kept = [n for n in names if not _overlapping(new, n.start, n.end)]
     return sorted(kept + new)
+
+
+def _overlapping(ordered: list[Name], start: int, end: int) -> list[Name]:
+    """The names of ``ordered`` (sorted, and disjoint, so their ends are sorted too) that
+    overlap [start, end), by binary search: a scan per item made long texts quadratic."""
+    first = bisect.bisect_right(ordered, start, key=lambda n: n.end)
+    last = bisect.bisect_left(ordered, end, lo=first, key=lambda n: n.start)
+    return ordered[first:last]
 
 
 def _trim_item(item: str, stops: frozenset[str]) -> tuple[int, int] | None:
