@@ -42,6 +42,7 @@ class Claim:
     role: str | None = None  # a result's score / delta / cost / scale / other (ANNOTATION.md)
     uncertainty: float | None = None  # the ± part as written ("74.4 ± 0.3%" → 0.3), value's unit
     role_rule: str | None = None  # the id of the cue entry (or role.* default) that decided role
+    family: str | None = None  # a method's model family: "OPT" for the variant "OPT-175B"
 
     def but(self, **changes: Any) -> Claim:
         """A copy with ``changes``, as ``dataclasses.replace`` makes it, 3x faster (that one

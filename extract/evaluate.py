@@ -4,7 +4,7 @@
 
 Matching, per paper: model sizes by parameter count (one per distinct size); hardware by
 canonical device name; results by (number as written, unit); methods and datasets by
-normalized name (the canonical name or the surface text may match). Entries marked
+normalized name (the canonical name, the surface text or the model family may match). Entries marked
 ``"unsure": true`` count neither as misses nor, when predicted, as false alarms.
 """
 
@@ -327,8 +327,9 @@ def _score_names(gold: list, predicted: pd.DataFrame, score: Score, pid: str) ->
     unsure_keys = [name_key(g["name"]) for g in unsure]
     # a predicted name counts once; it matches by canonical name or by surface text
     seen, predicted_keys = set(), []
-    for name, text in zip(predicted["name"].fillna(""), predicted["text"]):
-        keys = {name_key(name), name_key(text)} - {""}
+    families = predicted["family"].fillna("") if "family" in predicted else [""] * len(predicted)
+    for name, text, family in zip(predicted["name"].fillna(""), predicted["text"], families):
+        keys = {name_key(name), name_key(text), name_key(family)} - {""}
         if keys & seen:
             continue
         seen |= keys

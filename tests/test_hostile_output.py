@@ -174,8 +174,8 @@ def test_shipped_regexes_do_not_backtrack_on_a_long_token(pattern):
 # The forms the three rewritten regexes had: the linear forms must match the same tokens.
 REWRITTEN = {
     "dataset.context.named_dataset": (
-        r"^[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*$|^[A-Z][a-z]+[0-9]+[A-Za-z0-9]*$",
-        r"^[A-Z][a-z]*[A-Z0-9][A-Za-z0-9]*$|^[A-Z][a-z]+[0-9][A-Za-z0-9]*$",
+        r"^[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9']*$|^[A-Z][a-z]+[0-9]+[A-Za-z0-9']*$",
+        r"^[A-Z][a-z]*[A-Z0-9][A-Za-z0-9']*$|^[A-Z][a-z]+[0-9][A-Za-z0-9']*$",
     ),
     "dataset.context.evaluated_on": (
         r"^[A-Z][A-Z0-9]{2,}[a-z0-9]*$|^[A-Z][a-z]+[A-Z][A-Za-z0-9]*$",

@@ -135,10 +135,11 @@ def test_every_cue_holds_a_cue_word():
     """The one-scan prefilter may only skip sentences that hold no cue at all."""
     for paper in read_papers([SEEDS])[0]:
         lowered = paper.abstract.lower()
-        for regex in (names._PROPOSAL, names._NAMING):
+        cues = names.default_cues()
+        for regex in (cues.proposal, cues.naming):
             for match in regex.finditer(paper.abstract):
                 inside = lowered[match.start() : match.end()]
-                assert any(word in inside for word in names.CUE_WORDS), match.group()
+                assert cues.finder.starts(inside), match.group()
 
 
 @settings(max_examples=300, deadline=None)
@@ -160,3 +161,104 @@ def test_word_finder_finds_what_a_find_loop_finds(words, text):
 def test_word_finder_takes_ascii_words_only():
     with pytest.raises(ValueError, match="ASCII"):
         WordFinder(["naïve"])
+
+
+def _found(nlp, text: str, kind: str) -> list[str]:
+    return [c.text for c in nlp(text)._.claims if c.kind == kind]
+
+
+@pytest.mark.parametrize(
+    "text,datasets",
+    [
+        (
+            "We evaluate on the LEVIR-CD, LEVIR-CD+, S2Looking, CDD, SYSU-CD, and WHU-CD datasets.",
+            ["LEVIR-CD", "LEVIR-CD+", "S2Looking", "CDD", "SYSU-CD", "WHU-CD"],
+        ),
+        ("It excels on benchmarks such as QuuxBench and Zork-500.", ["QuuxBench", "Zork-500"]),
+        (
+            "We test it across four benchmarks: NL9OPT, FooOR, EasyQP, and ComplexQP.",
+            ["NL9OPT", "FooOR", "EasyQP", "ComplexQP"],
+        ),
+        ("We report results on the Hub5'00 benchmark.", ["Hub5'00"]),
+    ],
+)
+def test_a_list_a_dataset_noun_closes_or_opens_holds_datasets(nlp, text, datasets):
+    assert _found(nlp, text, "dataset") == datasets
+    assert _found(nlp, text, "method") == []
+
+
+def test_a_list_a_method_noun_opens_holds_methods(nlp):
+    text = "It beats strong baselines such as FooGAN, Bar-3 and QuxNet."
+    assert _found(nlp, text, "method") == ["FooGAN", "Bar-3", "QuxNet"]
+
+
+def test_list_members_are_no_sizes_or_generic_short_forms(nlp):
+    text = "Event classification (EC) is hard. We use EC models and the 7B and 13B models."
+    assert _found(nlp, text, "method") == []
+
+
+def test_a_shape_alone_is_not_a_name(nlp):
+    """Acronyms and CamelCase words with no cue are field jargon, sites and licences."""
+    text = (
+        "The clinical target volume (CTV) and the PSA level were read from PubMed and "
+        "ScienceDirect records under CC BY-NC-SA 4.0."
+    )
+    assert _found(nlp, text, "method") == []
+
+
+@pytest.mark.parametrize(
+    "text,methods",
+    [
+        ("Our model outperforms FooFormer on three tasks.", ["FooFormer"]),
+        ("We compare RNGDet++, Sat2Graph and TF-Encoder.", ["RNGDet++", "Sat2Graph", "TF-Encoder"]),
+        ("A BiLSTM model and QuuxBoost are combined.", ["BiLSTM", "QuuxBoost"]),
+        ("We study ZorkLM, a state-of-the-art multilingual generation model.", ["ZorkLM"]),
+        ("It uses a Prior Fusion Network (PFN) for depth.", ["PFN"]),
+        ("The QuuxNet model is small. Later, QuuxNet is pruned.", ["QuuxNet"]),
+    ],
+)
+def test_a_shape_with_a_cue_is_a_method(nlp, text, methods):
+    assert _found(nlp, text, "method") == methods
+
+
+def test_an_abbreviation_of_a_domain_term_is_not_a_method(nlp):
+    text = "Segmenting the gross tumour volume (GTV) is hard; we outline the GTV on scans."
+    assert _found(nlp, text, "method") == []
+
+
+def test_a_cue_elsewhere_in_the_abstract_counts(nlp):
+    text = "ZorpNet is fast. It outperforms ZorpNet by 2 points."
+    claims = [c for c in nlp(text)._.claims if c.kind == "method"]
+    assert [(c.text, c.start) for c in claims] == [("ZorpNet", 0)]  # first mention, cue at the second
+
+
+def test_one_abstract_one_kind(nlp):
+    """A name a context makes a dataset is a dataset at every mention, not also a method."""
+    text = "Prior work used the ArgQP21 dataset. Our data is richer than ArgQP21, e.g. ArgQP21 lacks topics."
+    assert _found(nlp, text, "dataset") == ["ArgQP21"]
+    assert _found(nlp, text, "method") == []
+
+
+def test_a_sized_model_is_a_method_with_its_variant_and_family(nlp):
+    claims = nlp("We fine-tune OPT-175B, Foo-32B and Qux-v1.6-7B.")._.claims
+    methods = [(c.text, c.name, c.family) for c in claims if c.kind == "method"]
+    assert methods == [
+        ("OPT-175B", "OPT-175B", "OPT"),
+        ("Foo-32B", "Foo-32B", "Foo"),
+        ("Qux-v1.6-7B", "Qux-v1.6-7B", "Qux"),
+    ]
+    sizes = sorted(c.value_norm for c in claims if c.kind == "model_size")
+    assert sizes == [7e9, 3.2e10, 1.75e11]
+
+
+def test_a_user_cue_word_extends_the_context_rules(tmp_path):
+    from extract.pipeline.build import build_nlp
+
+    text = "Ours trounces FooFormer."
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "cues.jsonl").write_text(
+        '{"id": "cue.method_before.mine", "label": "CUE", "role": "method_before", "pattern": "trounces"}\n'
+    )
+    assert _found(build_nlp(use_env=False), text, "method") == []
+    assert _found(build_nlp(rules=[mine], use_env=False), text, "method") == ["FooFormer"]

@@ -18,10 +18,6 @@ _WORDLIKE = re.compile(r"[A-Za-z][A-Za-z.'-]*")
 
 # module: names of module-level word lists that may stay, each with its reason
 ALLOWED: dict[str, set[str]] = {
-    # owned by another branch, to be moved
-    "extract.match.entities": {"_VARIANT_WORDS"},
-    # owned by another branch, to be moved
-    "extract.match.names": {"_NOT_NAMES"},
     # scale letters and byte units the tokenizer keeps glued: the units branch owns scale words
     "extract.text.tokenize": {"_UNITS_KEPT_GLUED"},
     # words too frequent to anchor a pattern on: a speed table, claims are the same whatever it holds

@@ -11,7 +11,9 @@ from __future__ import annotations
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from extract.match.names import coined_names, generic_short_forms, occurrences
+from extract.match.context import Name, NameCues, confirm_shapes, list_names, one_kind
+from extract.match.names import ProposalCues, coined_names, generic_short_forms, occurrences
+from extract.rules.ruleset import RuleSet
 from extract.text.abbreviations import find_abbreviations
 from extract.text.doc import doc_text
 
@@ -20,15 +22,17 @@ for _name, _default in (("title", ""), ("proposed", None), ("long_forms", None),
         Doc.set_extension(_name, default=_default)
 
 SHAPE_RULE_PREFIX = "method.shape."
-# An unknown acronym is a method name only where the abstract defines it ("dynamic sparse
-# training (DST)"); undefined ones are mostly field jargon (UAV, SIMD, HL7).
-ACRONYM_RULE = "method.shape.acronym"
 PROPOSED_METHOD = "method.proposed"
 PROPOSED_DATASET = "dataset.proposed"
 
 
 class CoinedNameTagger:
-    """Coined names from the title and proposal sentences; see ``extract.match.names``."""
+    """Coined names from the title and proposal sentences (``extract.match.names``); then
+    names by their context (``extract.match.context``)."""
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        self.cues = NameCues.from_rules(ruleset)
+        self.proposal_cues = ProposalCues.from_rules(ruleset)
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
@@ -38,7 +42,14 @@ class CoinedNameTagger:
         ents = [(text[e.start_char : e.end_char], e) for e in doc.ents]
         listed = {surface for surface, e in ents if e.label_ == "GENERIC"}
         known = {surface: e.label_ for surface, e in ents if _from_gazetteer(e)}
-        found = coined_names(extensions.title or "", text, abbreviations, frozenset(known), frozenset(listed))
+        found = coined_names(
+            extensions.title or "",
+            text,
+            abbreviations,
+            frozenset(known),
+            frozenset(listed),
+            self.proposal_cues,
+        )
         coined = [
             c
             for c in found
@@ -54,23 +65,35 @@ class CoinedNameTagger:
                 span = doc.char_span(start, start + len(name.text), alignment_mode="strict")
                 if span is not None:
                     new_ents.append(Span(doc, span.start, span.end, label=label, span_id=rule))
-        defined = {a.short for a in abbreviations} | {c.text for c in coined}
+        coined_texts = {c.text for c in coined}
         kept = [
             e
             for surface, e in ents
-            if not (e.ent_id_.startswith(SHAPE_RULE_PREFIX) and surface in generic)
-            and not (e.ent_id_ == ACRONYM_RULE and surface not in defined)
-            and e.label_ != "GENERIC"
+            if not (e.ent_id_.startswith(SHAPE_RULE_PREFIX) and surface in generic) and e.label_ != "GENERIC"
         ]
-        if new_ents or len(kept) < len(ents):  # else doc.ents stays as it is
-            doc.ents = filter_spans(new_ents + kept)  # longest first; ties keep the coined name
+        spans = filter_spans(new_ents + kept)  # longest first; ties keep the coined name
+        spans += [e for _, e in ents if e.label_ == "GENERIC"]  # a list skips them
+        names = sorted(Name(e.start_char, e.end_char, e.label_, e.id_) for e in spans)
+        names = list_names(text, names, self.cues, frozenset(generic))
+        names = [n for n in names if n.label != "GENERIC"]
+        names = one_kind(text, confirm_shapes(text, names, abbreviations, self.cues, frozenset(coined_texts)))
+        if names != sorted(Name(e.start_char, e.end_char, e.label_, e.ent_id_) for _, e in ents):
+            doc.ents = _spans(doc, names)  # else doc.ents stays as it is
         extensions.proposed = [c.text for c in coined if not c.is_dataset]
-        coined_texts = {c.text for c in coined}
         extensions.aliases = {  # "FooNet (FN)": FN is another name of FooNet
             a.short: a.long for a in abbreviations if a.long in coined_texts
         }
         extensions.long_forms = {a.short: (a.long_start, a.long_start + len(a.long)) for a in abbreviations}
         return doc
+
+
+def _spans(doc: Doc, names: list[Name]) -> list[Span]:
+    out = []
+    for name in names:
+        span = doc.char_span(name.start, name.end, label=name.label, alignment_mode="strict")
+        if span is not None:
+            out.append(Span(doc, span.start, span.end, label=name.label, span_id=name.rule))
+    return out
 
 
 def _from_gazetteer(ent: Span) -> bool:

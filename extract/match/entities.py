@@ -34,13 +34,14 @@ class EntityFinder:
         )
         self.contextual = CompiledRules(nlp.vocab, nlp.make_doc, contextual, macros)
         self.device_context = frozenset(ruleset.cues("device_context"))
+        self.variants = frozenset(w.lower() for w in ruleset.cues("model_variant"))
 
     def prepare(self, docs: list[Doc]) -> None:
         self.compiled.prepare(docs)
 
     def __call__(self, doc: Doc) -> Doc:
-        matches = [_trim(doc, *m) for m in self.compiled.find(doc)]
-        matches = _extend_variants(doc, resolve_overlaps([m for m in matches if m[1] < m[2]]))
+        matches = _listed_first(doc, [_trim(doc, *m) for m in self.compiled.find(doc)], self.variants)
+        matches = _extend_variants(doc, resolve_overlaps([m for m in matches if m[1] < m[2]]), self.variants)
         matches = drop_bare_codes(doc, matches, self.device_context)
         self._set(doc, matches)
         for _ in range(self.ROUNDS if len(self.contextual) else 0):
@@ -57,6 +58,27 @@ class EntityFinder:
     @staticmethod
     def _set(doc: Doc, matches: list[tuple[Rule, int, int]]) -> None:
         doc.ents = [Span(doc, s, e, label=rule.label, span_id=rule.id) for rule, s, e in matches]
+
+
+def _listed_first(
+    doc: Doc, matches: list[tuple[Rule, int, int]], variants: frozenset[str]
+) -> list[tuple[Rule, int, int]]:
+    """A guessed model that a listed model, run on through its variant suffixes, covers
+    gives way to it: "Llama-3-8B" is Llama 3's variant, not an unknown sized name."""
+    reaches = [
+        _extend_variants(doc, [m], variants)[0]
+        for m in matches
+        if not _is_guess(m[0]) and m[0].get("type") == "model"
+    ]
+    return [
+        (rule, start, end)
+        for rule, start, end in matches
+        if not (
+            _is_guess(rule)
+            and rule.get("type") == "model"
+            and any(s <= start and end <= reach for _, s, reach in reaches)
+        )
+    ]
 
 
 def _uses_entities(rule: Rule) -> bool:
@@ -91,41 +113,12 @@ def _merge_context(
     return current
 
 
-_VARIANT_WORDS = {
-    "base",
-    "large",
-    "small",
-    "tiny",
-    "mini",
-    "medium",
-    "xl",
-    "xxl",
-    "huge",
-    "instruct",
-    "chat",
-    "distill",
-    "turbo",
-    "pro",
-    "plus",
-    "lite",
-    "math",
-    "coder",
-    "code",
-    "vision",
-    "preview",
-    "flash",
-    "ultra",
-    "omni",
-    "sft",
-    "rl",
-    "it",
-    "hf",
-}
-
-
-def _extend_variants(doc: Doc, matches: list[tuple[Rule, int, int]]) -> list[tuple[Rule, int, int]]:
+def _extend_variants(
+    doc: Doc, matches: list[tuple[Rule, int, int]], variants: frozenset[str]
+) -> list[tuple[Rule, int, int]]:
     """A model name runs on through glued variant suffixes: "Qwen2-7B-Instruct",
-    "RoBERTa-base", "ViT-L/14", "LLaMA-2-70B" name one model, not the family."""
+    "RoBERTa-base", "ViT-L/14", "LLaMA-2-70B" name one model, not the family. ``variants``
+    are the lower-case suffix words (CUE role ``model_variant``)."""
     starts = {start for rule, start, _ in matches if rule.label != "GENERIC"}
     out = []
     for rule, start, end in matches:
@@ -137,7 +130,7 @@ def _extend_variants(doc: Doc, matches: list[tuple[Rule, int, int]]) -> list[tup
                 and not doc[end].whitespace_
                 and end not in starts
                 and end + 1 not in starts
-                and _is_variant(doc[end + 1].text)
+                and _is_variant(doc[end + 1].text, variants)
             ):
                 end += 2
                 # a size splits into number + scale ("7" "B"): keep the scale
@@ -147,11 +140,11 @@ def _extend_variants(doc: Doc, matches: list[tuple[Rule, int, int]]) -> list[tup
     return resolve_overlaps(out)  # an extended name swallows the generic word it ran over
 
 
-def _is_variant(text: str) -> bool:
+def _is_variant(text: str, variants: frozenset[str]) -> bool:
     return (
         text[:1].isdigit()
         or text[:1].isupper()
-        or text.lower() in _VARIANT_WORDS
+        or text.lower() in variants
         or bool(re.fullmatch(r"v\d+(?:\.\d+)?", text))
     )
 

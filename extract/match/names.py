@@ -15,6 +15,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from extract.rules.ruleset import RuleSet, cached_rules
 from extract.text.abbreviations import Abbreviation
 from extract.text.compiled import WordFinder
 
@@ -23,67 +24,15 @@ from extract.text.compiled import WordFinder
 _PART = r"[A-Za-z0-9][A-Za-z0-9.+]*"
 _COINED = re.compile(rf"^{_PART}(?:-{_PART})*$")
 _TITLE_PREFIX = re.compile(r"^\s*([^:?!]{1,60}?)\s*:\s")
-_PROPOSAL = re.compile(
-    r"\b(?:we|this (?:paper|work|study|report)|here,? we|our work)\s+(?:\w+\s+){0,2}?"
-    r"(?:propose|introduce|present|develop|design|build|release|describe|devise|unveil|"
-    r"construct|create|curate|open-source|contribute|offer|formulate|coin)[sd]?\b"
-    r"|\bour (?:proposed|new|novel)\b|\bwe (?:call|name|term|dub)\b",
-    re.IGNORECASE,
-)
-# Every cue above holds one of these (lower-case) stems.
-CUE_WORDS = (
-    *"propos introduc present develop design build releas describ devis unveil construct".split(),
-    *"creat curat open-source contribut offer formulat coin called dubbed named termed".split(),
-    *("namely", "our new", "our novel", "we call", "we name", "we term", "we dub"),
-)
-_CUE_FINDER = WordFinder(CUE_WORDS)  # one pass over the text (a str.find loop per word: 2x slower)
-_NAMING = re.compile(r"\b(?:called|dubbed|named|termed|coined|namely|codenamed)\s+", re.IGNORECASE)
-_DATASET_NOUNS = re.compile(
-    r"^[\s),:]*(?:\\?i\.?e\.?,?\s+)?(?:(?:is|as)\s+)?(?:(?:a|an|the)\s+)?(?:[\w-]+,?\s+){0,6}?"
-    r"(?:dataset|benchmark|corpus|corpora|testbed|test suite|leaderboard|suite)s?\b",
-    re.IGNORECASE,
-)
-_METHOD_NOUNS = re.compile(
-    r"\b(?:method|framework|model|approach|algorithm|technique|system|"
-    r"architecture|network|paradigm|strategy|pipeline)s?\b",
-    re.IGNORECASE,
-)
 _WORD = re.compile(r"[^\s,;:()\"“”]+")
 # "Condensed Gradient Boosting": two to five capitalised words after a proposal verb.
 _TITLE_CASE_PHRASE = re.compile(r"\b[A-Z][\w-]*(?:\s+(?:of\s+|for\s+)?[A-Z][\w-]*){1,4}\b")
-_DATASET_NOUN = re.compile(r"\b(?:dataset|benchmark|corpus|corpora|testbed)s?\b", re.IGNORECASE)
 _SOURCE_BEFORE = re.compile(r"\b(?:from|on|using|of|with|via|based on)\s+(?:the\s+)?$", re.IGNORECASE)
 _WE = re.compile(r"\b(?:we|our|this (?:paper|work|study))\b", re.IGNORECASE)
 _PARENTHESIZED = re.compile(r"\(([A-Za-z][\w.+-]{1,30})\)")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _NUMBER_LIKE = re.compile(r"[0-9.\-]+[A-Za-z]?")
 _VERSION = re.compile(r"^v?\d+(?:\.\d+)+$")
-# Short words that look coined but are ordinary ("A", "I", "IT", "US").
-_NOT_NAMES = {
-    "A",
-    "I",
-    "AN",
-    "AND",
-    "THE",
-    "OF",
-    "IN",
-    "TO",
-    "ON",
-    "FOR",
-    "WITH",
-    "IT",
-    "US",
-    "OUR",
-    "WE",
-    "AI",
-    "ML",
-    "NLP",
-    "LLM",
-    "LLMS",
-    "SOTA",
-    "API",
-    "GPU",
-}
 
 
 @dataclass(frozen=True)
@@ -92,12 +41,85 @@ class CoinedName:
     is_dataset: bool
 
 
-@functools.lru_cache(maxsize=100_000)  # a word's answer never changes; the same words recur
-def looks_coined(word: str) -> bool:
+# Fixed grammar of a proposal beside its verbs: "our new X", "we call it X".
+_OUR_NEW = ("proposed", "new", "novel")
+_WE_CALL = ("call", "name", "term", "dub")
+
+
+@dataclass(frozen=True)
+class ProposalCues:
+    """The word lists of coinage, compiled once: proposal verbs (CUE role ``proposal_verb``),
+    naming words (``naming_word``), dataset and method nouns (``dataset_noun``,
+    ``method_noun``), and the words that are never names (GENERIC terms, device classes)."""
+
+    proposal: re.Pattern
+    naming: re.Pattern
+    dataset_after: re.Pattern  # "X, a new benchmark for …"
+    dataset_noun: re.Pattern
+    method_noun: re.Pattern
+    finder: WordFinder  # every cue holds one of its words (a one-scan prefilter)
+    not_names: frozenset[str]
+
+    @classmethod
+    def from_rules(cls, ruleset: RuleSet) -> ProposalCues:
+        verbs = _words(ruleset.cues("proposal_verb"))
+        naming = _words(ruleset.cues("naming_word"))
+        dataset_nouns = _alternatives(_words(ruleset.cues("dataset_noun")))
+        method_nouns = _alternatives(_words(ruleset.cues("method_noun")))
+        proposal = re.compile(
+            r"\b(?:we|this (?:paper|work|study|report)|here,? we|our work)\s+(?:\w+\s+){0,2}?"
+            rf"(?:{_alternatives(verbs)})[sd]?\b"
+            rf"|\bour (?:{'|'.join(_OUR_NEW)})\b|\bwe (?:{'|'.join(_WE_CALL)})\b",
+            re.IGNORECASE,
+        )
+        stems = {v[:-1] if v.endswith("e") else v for v in verbs} | set(naming)
+        stems |= {f"our {w}" for w in _OUR_NEW} | {f"we {w}" for w in _WE_CALL}
+        words = [
+            _word
+            for rule in ruleset.by_label("GENERIC", "DEVICE")
+            for _word in (rule.name, rule.pattern, *rule.aliases)
+            if isinstance(_word, str) and " " not in _word
+        ]
+        return cls(
+            proposal=proposal,
+            naming=re.compile(rf"\b(?:{_alternatives(naming)})\s+", re.IGNORECASE),
+            dataset_after=re.compile(
+                r"^[\s),:]*(?:\\?i\.?e\.?,?\s+)?(?:(?:is|as)\s+)?(?:(?:a|an|the)\s+)?(?:[\w-]+,?\s+){0,6}?"
+                rf"(?:{dataset_nouns})s?\b",
+                re.IGNORECASE,
+            ),
+            dataset_noun=re.compile(rf"\b(?:{dataset_nouns})s?\b", re.IGNORECASE),
+            method_noun=re.compile(rf"\b(?:{method_nouns})s?\b", re.IGNORECASE),
+            finder=WordFinder(sorted(stems)),
+            not_names=frozenset(w.upper() for w in words),
+        )
+
+
+def _words(cues: dict[str, str]) -> list[str]:
+    return sorted({word.lower() for word in cues})
+
+
+def _alternatives(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=1)
+def default_cues() -> ProposalCues:
+    """The built-in cues (for callers that pass none)."""
+    return ProposalCues.from_rules(cached_rules(use_env=False))
+
+
+def looks_coined(word: str, not_names: frozenset[str] | None = None) -> bool:
     """'GaLore', 'MALT', 'BLIP-2' yes; 'Training', 'the', '2024' no. Plain capitalised
-    compounds ('Orca-Math', 'Self-Attention') are not: only a title can coin those."""
+    compounds ('Orca-Math', 'Self-Attention') are not: only a title can coin those.
+    ``not_names`` (upper case; default: the built-in generic terms) are never coined."""
+    return _looks_coined(word, default_cues().not_names if not_names is None else not_names)
+
+
+@functools.lru_cache(maxsize=100_000)  # a word's answer never changes; the same words recur
+def _looks_coined(word: str, not_names: frozenset[str]) -> bool:
     word = word.strip(".,;:")
-    if not _COINED.match(word) or word.upper() in _NOT_NAMES or not any(c.isalpha() for c in word):
+    if not _COINED.match(word) or word.upper() in not_names or not any(c.isalpha() for c in word):
         return False
     if _YEAR.search(word):
         return False  # "SemEval-2024" names an event
@@ -110,7 +132,7 @@ def looks_coined(word: str) -> bool:
     return inner_capital or all_caps or with_digit
 
 
-def title_name(title: str) -> str | None:
+def title_name(title: str, not_names: frozenset[str] | None = None) -> str | None:
     """The coined name before a title's colon ("GaLore: Memory-Efficient …" → "GaLore")."""
     match = _TITLE_PREFIX.match(title)
     if not match:
@@ -119,7 +141,7 @@ def title_name(title: str) -> str | None:
     words = prefix.split()
     if len(words) == 1 and prefix[:1].isupper() and _COINED.match(prefix):
         return prefix
-    if len(words) <= 3 and any(looks_coined(w) for w in words):
+    if len(words) <= 3 and any(looks_coined(w, not_names) for w in words):
         return prefix
     if len(words) == 2 and words[0][:1].isupper() and _VERSION.match(words[1]):
         return prefix  # "Yuan 1.0"
@@ -163,29 +185,31 @@ def coined_names(
     abbreviations: list[Abbreviation],
     known: frozenset[str] = frozenset(),
     generic: frozenset[str] = frozenset(),
+    cues: ProposalCues | None = None,
 ) -> list[CoinedName]:
     """Names the paper introduces, in the form the abstract writes them.
 
     ``known`` are names the gazetteers already know: a proposal sentence that mentions one
     ("a family of ResNet architectures, ResNet-RS") is introducing something else — unless
     it defines it in parentheses ("the first CLIP model for Italian (CLIP-Italian)").
-    ``generic`` words are never names.
+    ``generic`` words are never names. ``cues``: the word lists (default: the built-in ones).
     """
+    cues = cues or default_cues()
     found: dict[str, bool] = {}
-    named = title_name(title)
+    named = title_name(title, cues.not_names)
     where = find_name(named, text) if named else None
     if where:
         subtitle = title[title.index(":") + 1 :]
-        in_title = bool(_DATASET_NOUN.search(subtitle)) and not _METHOD_NOUNS.search(subtitle)
-        found[where.group()] = in_title or _is_dataset_after(text, where.end())
-    cue_starts = _possible_cues(text)
+        in_title = bool(cues.dataset_noun.search(subtitle)) and not cues.method_noun.search(subtitle)
+        found[where.group()] = in_title or _is_dataset_after(text, where.end(), cues)
+    cue_starts = _possible_cues(text, cues.finder)
     for sentence_start, sentence in _sentences(text):
         if cue_starts is not None:
             first_cue = bisect.bisect_left(cue_starts, sentence_start)
             if first_cue == len(cue_starts) or cue_starts[first_cue] >= sentence_start + len(sentence):
                 continue
-        cue = _PROPOSAL.search(sentence)
-        naming = _NAMING.search(sentence) if _WE.search(sentence) else None
+        cue = cues.proposal.search(sentence)
+        naming = cues.naming.search(sentence) if _WE.search(sentence) else None
         if not cue and not naming:
             continue
         cue_end = min(m.end() for m in (cue, naming) if m)
@@ -197,7 +221,7 @@ def coined_names(
         ]
         for abbreviation in defined[:1]:
             end = abbreviation.short_start + len(abbreviation.short)
-            found.setdefault(abbreviation.short, _is_dataset_after(text, end + 1))
+            found.setdefault(abbreviation.short, _is_dataset_after(text, end + 1, cues))
         if defined:
             continue
         window = sentence[cue_end:]
@@ -206,7 +230,7 @@ def coined_names(
         defined_here = [
             m
             for m in _PARENTHESIZED.finditer(window[:limit])
-            if looks_coined(m.group(1)) and m.group(1) not in generic
+            if _looks_coined(m.group(1), cues.not_names) and m.group(1) not in generic
         ]
         if defined_here:  # "… Self-Editing (RISE)": a parenthesised name is a definition
             candidates = [(defined_here[0].group(1), defined_here[0].start(1))]
@@ -221,21 +245,21 @@ def coined_names(
                 continue  # "a set built from UnifiedQA": a source, not a coinage
             is_definition = bool(defined_here)
             if (
-                (looks_coined(word) or " " in word)
+                (_looks_coined(word, cues.not_names) or " " in word)
                 and word not in generic
                 and (is_definition or word not in known)
             ):
                 at = sentence_start + cue_end + start
                 found.setdefault(
                     word,
-                    _is_dataset_after(text, at + len(word))
-                    or _DATASET_NOUN.search(window[:start]) is not None,
+                    _is_dataset_after(text, at + len(word), cues)
+                    or cues.dataset_noun.search(window[:start]) is not None,
                 )
                 break
     return [CoinedName(name, is_dataset) for name, is_dataset in found.items()]
 
 
-def _possible_cues(text: str) -> list[int] | None:
+def _possible_cues(text: str, finder: WordFinder) -> list[int] | None:
     """Offsets of every word a proposal or naming cue needs, from one scan of the
     lower-cased text; None when lower-casing changes the length (then every sentence is
     searched). The cue regexes are slow to scan (word boundaries, case-folding); a cue
@@ -244,13 +268,13 @@ def _possible_cues(text: str) -> list[int] | None:
     lowered = text.lower()
     if len(lowered) != len(text):
         return None
-    return _CUE_FINDER.starts(lowered)
+    return finder.starts(lowered)
 
 
-def _is_dataset_after(text: str, end: int) -> bool:
+def _is_dataset_after(text: str, end: int, cues: ProposalCues) -> bool:
     """'X, a new benchmark for …' introduces a dataset; 'X, a method for … benchmarks' not."""
-    match = _DATASET_NOUNS.match(text[end : end + 80])
-    return bool(match) and not _METHOD_NOUNS.search(match.group())
+    match = cues.dataset_after.match(text[end : end + 80])
+    return bool(match) and not cues.method_noun.search(match.group())
 
 
 def _sentences(text: str):
@@ -269,7 +293,7 @@ _SENTENCE_BREAK = re.compile(r"[.!?](\s+)(?=[A-Z(\"“])")
 GENERIC_HEADS = re.compile(
     r"\b(?:processing|recognition|learning|detection|tracking|answering|generation|retrieval|"
     r"segmentation|classification|translation|understanding|reasoning|modeling|modelling|"
-    r"models?|networks?|systems?|intelligence|vision|language|agents?|tasks?|search|"
+    r"models|networks|systems?|intelligence|vision|language|agents?|tasks?|search|"
     r"optimization|inference|analysis|estimation|synthesis|prediction|evaluation|"
     r"fine-tuning|pre-training|pretraining|training|data|distribution|tuning)$",
     re.IGNORECASE,

@@ -265,7 +265,7 @@ class Normalizer:
                 continue
             surface = text[ent.start_char : ent.end_char]  # (Span.text joins tokens)
             rule = self.rules.get(ent.ent_id_)
-            name = rule.name if rule is not None and rule.name else aliases.get(surface, surface)
+            name, family = name_and_family(rule, surface, aliases.get(surface, surface))
             if (kind, name) in seen:
                 continue
             seen.add((kind, name))
@@ -284,6 +284,7 @@ class Normalizer:
                     name=name,
                     proposed=is_proposed if kind == "method" else None,
                     rule=ent.ent_id_ or None,
+                    family=family if kind == "method" else None,
                 )
             )
         return rows
@@ -458,4 +459,21 @@ def model_name(doc: Doc, group: Group) -> str | None:
 
 
 _HYPHENS = ("-", "–")  # syntax: the dashes that glue a name to its size ("Llama-7B")
+
+
+def name_and_family(rule: Rule | None, surface: str, fallback: str) -> tuple[str, str | None]:
+    """The canonical name and the model family of one mention. A variant keeps its own name
+    ("OPT-175B", "ViT-L/14": family OPT, ViT); a listed form maps to the entry's name (family
+    the same); a sized name no entry lists ("Foo-32B") is its own name, family the part before
+    the size."""
+    if rule is None or not rule.name:
+        sized = _SIZED.match(surface)
+        return fallback, sized.group(1) if sized else None
+    listed = {form.lower() for form in (rule.name, rule.pattern, *rule.aliases) if isinstance(form, str)}
+    if _SIZED.match(surface) or (surface.lower() not in listed and surface.lower().startswith(tuple(listed))):
+        return surface, rule.name
+    return rule.name, rule.name
+
+
+_SIZED = re.compile(r"(.+?)[- ](?:v?\d+(?:\.\d+)*-|[A-Za-z]+-)*\d+(?:\.\d+)?[BM]\b")
 _NAME_KINDS = {"METHOD": "method", "DATASET": "dataset"}

@@ -28,7 +28,7 @@ def build_nlp(rules: Sequence[str | os.PathLike] = (), use_env: bool = True) -> 
     nlp.add_pipe("ml_sentences")
     config = {"rules": [str(p) for p in rules], "use_env": use_env}
     nlp.add_pipe("ml_entities", config=config)
-    nlp.add_pipe("ml_names")
+    nlp.add_pipe("ml_names", config=config)
     nlp.add_pipe("ml_claims", config=config)
     nlp.add_pipe("ml_normalize", config=config)
     nlp.add_pipe("ml_link", config=config)

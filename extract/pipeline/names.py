@@ -7,6 +7,7 @@ from spacy.tokens import Doc
 
 from extract.match.coined import CoinedNameTagger
 from extract.pipeline.batching import BatchedComponent
+from extract.rules.ruleset import cached_rules
 
 
 class NameFinder(BatchedComponent):
@@ -17,6 +18,6 @@ class NameFinder(BatchedComponent):
         return self.tagger(doc)
 
 
-@Language.factory("ml_names")
-def make_name_finder(nlp: Language, name: str) -> NameFinder:
-    return NameFinder(CoinedNameTagger())
+@Language.factory("ml_names", default_config={"rules": [], "use_env": True})
+def make_name_finder(nlp: Language, name: str, rules: list[str], use_env: bool) -> NameFinder:
+    return NameFinder(CoinedNameTagger(cached_rules(tuple(rules), use_env)))

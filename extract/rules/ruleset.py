@@ -94,6 +94,15 @@ CUE_ROLES = {
     "role_rate_per": "words that make a count a rate ('100 samples per second')",
     "role_rate_time": "the time or step a rate is counted per ('per second', '/s')",
     "role_list_word": "stands between the numbers of one list, which share a role ('3%, 2% and 4%')",
+    "dataset_noun": "names a dataset kind; a list it closes or opens holds datasets ('the A and B datasets')",
+    "method_noun": "names a method kind; a list it opens holds methods, a name before it is one ('X model')",
+    "list_opener": "opens a list after a dataset or method noun ('benchmarks such as A, B')",
+    "method_before": "right before a name shaped like one, makes it a method ('e.g., X', 'outperforms X')",
+    "method_head": "last word of a long form that makes its abbreviation a method ('... Network (X)')",
+    "model_variant": "a suffix glued to a model name that names its variant ('RoBERTa-base', '-Instruct')",
+    "proposal_verb": "'we VERB X' introduces the paper's own name ('we propose X')",
+    "naming_word": "names the paper's coinage after it ('a method called X')",
+    "name_stop": "a capitalised function word that starts no name in a list ('The', 'On')",
 }
 # Cue roles whose entries carry a 'value' (a positive number).
 VALUED_CUE_ROLES = ("scale", "money_scale")

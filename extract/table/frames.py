@@ -59,6 +59,7 @@ _DTYPES = {
     "role": "string",
     "uncertainty": "float64",
     "role_rule": "string",
+    "family": "string",
     "title": "string",
     "sources": "string",
     "n_claims": "int64",
