@@ -134,7 +134,8 @@ def test_evidence_is_validated(tmp_path: Path) -> None:
     assert error.value.problems == [
         f"{tmp_path / 'd.jsonl'}:1 [dataset.x]: unknown key 'evidence.cuez' (did you mean 'cues'?)"
     ]
-    (tmp_path / "d.jsonl").write_text(json.dumps({**entry, "evidence": {"papers": -1, "sentences": [""]}}) + "\n")
+    bad = {**entry, "evidence": {"papers": -1, "sentences": [""]}}
+    (tmp_path / "d.jsonl").write_text(json.dumps(bad) + "\n")
     with pytest.raises(RuleError) as error:
         load_directories([tmp_path])
     assert [p.split(": ", 1)[1] for p in error.value.problems] == [

@@ -61,7 +61,7 @@ MAX_RUN = 3  # words in one name ("MS COCO", "Open X-Embodiment v2")
 APPOSITION_WINDOW = 6  # words after "Foo, a" in which the head noun is looked for
 _LEAD = "([{\"'“‘"
 _TRAIL = ")]}\"'”’.,;:!?"
-_NUMBER_WITH_UNIT = re.compile(r"^[~≈]?[\d.,]+(?:[A-Za-z%×]{0,4})$")
+_NUMBER_WITH_UNIT = re.compile(r"^[~≈]?[\d.,]+(?:[A-Za-z%×]{0,4}|[x×]\d+)$")  # '7B', '256x256'
 _VERSION = re.compile(r"^(?:[vV]\d+(?:\.\d+)*|\d+(?:\.\d+)+|\+\+)$")
 _WORD = re.compile(r"\S+")
 
@@ -167,8 +167,8 @@ def is_name(word: Word, cues: Cues, title_ok: bool) -> bool:
         return False
     if "\\" in core or "$" in core or "://" in core or not any(c.isalpha() for c in core):
         return False
-    if _NUMBER_WITH_UNIT.match(core):
-        return False
+    if _NUMBER_WITH_UNIT.match(core) or (core.endswith("s") and len(core) > 3 and core[:-1].isupper()):
+        return False  # '7B', '512x512'; a plural acronym ('UAVs') names a kind of thing
     if any(c.isupper() for c in core[1:]) or any(c.isdigit() for c in core):
         return True
     return title_ok and core[0].isupper() and not word.starts_sentence and core[1:].islower()
@@ -407,6 +407,8 @@ def paper_names(text: str, sentence_starts: Sequence[int], cues: Cues) -> list[P
     hits = [(hit, "") for hit in find_hits(words, cues)]
     hits += abbreviation_hits(text, sentence_starts, cues)
     for (surface, label, cue, sentence), long_form in hits:
+        if cues.size.match(surface):
+            continue  # 'on Foo-7B': the family is a size hit; a sized name would hide its size claim
         empty = (Counter(), set(), [], Counter())
         surfaces, found, first, long_forms = gathered.setdefault(fold(surface), empty)
         surfaces[surface] += 1
