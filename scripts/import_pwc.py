@@ -7,7 +7,7 @@ see rules/pwc_ATTRIBUTION.md). Papers with Code writes names with their split or
 ("COCO test-dev", "Set5 - 4x upscaling", "Mini-Imagenet 5-way (1-shot)"): these are cut off,
 then a name is kept only when it reads as a name (a capital after its first letter, or letters
 with digits: a single ordinary word such as "Florence" or "Jester" is dropped), has at most
-four words, is no Atari game nor an acronym of three letters or fewer ("MIT"), and is not
+four words, is no Atari game nor an acronym of four letters or fewer ("MIT", "MARS"), and is not
 already in the shipped rules (folded as discovery folds). A metric is kept only when a word
 of it says which direction is better. Every entry says its ``source``.
 """
@@ -61,8 +61,8 @@ def reads_as_name(name: str) -> bool:
         return False
     if any(w[:1].islower() for w in words[1:]):
         return False
-    if name.isalpha() and name.isupper() and len(name) <= 3:
-        return False  # 'MIT', 'PPI', 'MR': more often a licence, a term or a task than this dataset
+    if name.isalpha() and name.isupper() and len(name) <= 4:
+        return False  # 'MIT', 'MR', 'MARS': as often a licence, a term or a coined method as this dataset
     digits_and_letters = any(c.isdigit() for c in name) and any(c.isalpha() for c in name)
     return any(c.isupper() for c in name[1:]) or digits_and_letters
 
@@ -117,7 +117,7 @@ def metrics(path: Path, known: set[str]) -> list[dict]:
 
 
 def main(corpus: str, out: str) -> None:
-    known = known_keys(load_rules(use_env=False))
+    known = known_keys(load_rules(use_env=False), left_out=("datasets_pwc", "metrics_pwc"))
     for name, entries in (
         ("datasets_pwc.jsonl", datasets(Path(corpus) / "datasets.tsv", known)),
         ("metrics_pwc.jsonl", metrics(Path(corpus) / "metrics.tsv", known)),

@@ -502,10 +502,13 @@ class Discovery:
     summary: Summary
 
 
-def known_keys(ruleset: RuleSet) -> set[str]:
-    """Fold keys of every phrase the active gazetteers (and generic terms) already list."""
+def known_keys(ruleset: RuleSet, left_out: Sequence[str] = ()) -> set[str]:
+    """Fold keys of every phrase the active gazetteers (and generic terms) already list, except
+    those of the families ``left_out`` (an importer does not count its own earlier output)."""
     found = set()
     for rule in ruleset.by_label("DATASET", "METHOD", "METRIC", "DEVICE", "GENERIC"):
+        if rule.family in left_out:
+            continue
         for phrase in (rule.pattern, *rule.aliases, rule.name):
             if isinstance(phrase, str):
                 found.add(fold(phrase))
