@@ -30,7 +30,7 @@ ALLOWED: dict[str, set[str]] = {
     "extract.table.frames": {"PAPER_COLUMNS"},
     "extract.query.select": {"LEADERBOARD_VIEW"},
     "extract.show.explain": {"LINK_FIELDS"},
-    "extract.rules.ruleset": {"COMMON_KEYS", "ENTITY_LABELS", "TOKEN_KEYS", "VALUE_KINDS"},
+    "extract.rules.ruleset": {"COMMON_KEYS", "ENTITY_LABELS", "TOKEN_KEYS", "VALUE_KINDS", "STRING_KEYS"},
 }
 
 

@@ -245,7 +245,7 @@ def test_rules_check_passes_on_the_shipped_rules(monkeypatch, capsys):
     assert main(["rules", "check"]) == 0
     n_rules = len(load_rules(use_env=False).rules)
     assert capsys.readouterr().out == (
-        f"extract: rules OK: {n_rules} rules in 11 families from 1 directory (rules), 1 unit file\n"
+        f"extract: rules OK: {n_rules} rules in 15 families from 1 directory (rules), 1 unit file\n"
     )
 
 
@@ -441,7 +441,8 @@ def test_rules_list_by_family(capsys):
 def test_rules_list_unknown_family_is_one_line(capsys):
     assert main(["rules", "list", "--family", "gpus"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("extract: error: unknown rule family 'gpus' (known: cues, datasets, devices, ")
+    known = "(known: cues, datasets, datasets_discovered, "
+    assert err.startswith(f"extract: error: unknown rule family 'gpus' {known}")
     assert len(err.splitlines()) == 1
 
 

@@ -314,6 +314,35 @@ def _rules_test(args: argparse.Namespace) -> int:
     return 1 if any(r.status == FAILED for r in results) else 0
 
 
+def _rules_discover(args: argparse.Namespace) -> int:
+    from extract.cli.rules import short_path
+    from extract.table.discover import discover, write_rules
+
+    fields = Fields(id=args.id_field, title=args.title_field, abstract=args.abstract_field)
+    found = discover(
+        args.inputs, args.rules, min_papers=args.min_papers, jobs=args.jobs, fields=fields, source=args.source
+    )
+    paths = write_rules(found, args.output)
+    labels = ", ".join(f"{label.lower()} {n}" for label, n in sorted(_count_labels(found.entries).items()))
+    summary = found.summary
+    print(
+        f"extract: discover: {summary.records} records, {summary.papers} papers; {len(found.entries)} names "
+        f"({labels or 'none'}) in at least {args.min_papers} papers; left out: {found.known} already in "
+        f"the rules, {found.concepts} concepts, {found.ambiguous} ambiguous, {found.rare} rarer; "
+        f"{summary.seconds:.1f} s → "
+        + ", ".join(short_path(p) for p in paths),
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _count_labels(entries: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for entry in entries:
+        counts[entry["label"]] = counts.get(entry["label"], 0) + 1
+    return counts
+
+
 def _explain(args: argparse.Namespace) -> int:
     from extract.errors import OutputError
     from extract.show.explain import Explainer, load_text, render_text
@@ -365,6 +394,20 @@ def _add_rule_commands(commands: argparse._SubParsersAction) -> None:
     test.add_argument("--dirs-only", action="store_true", help="only test the rules defined in the DIRs")
     test.add_argument("-v", "--verbose", action="store_true", help="also list passed and skipped rules")
     test.set_defaults(run=_rules_test)
+
+    find = rule_commands.add_parser(
+        "discover", help="dataset and method names recurring with strong cues in a corpus → rule files"
+    )
+    find.add_argument("inputs", nargs="+", metavar="CORPUS", help="files, directories or glob patterns")
+    find.add_argument("-o", "--output", required=True, metavar="DIR", help="directory for the rule files")
+    find.add_argument("--min-papers", type=int, default=3, metavar="N", help="names cued in N papers (3)")
+    find.add_argument("-j", "--jobs", type=int, default=1, help="worker processes (0 = all cores)")
+    find.add_argument("--source", metavar="TEXT", help="the entries' 'source' (default: names the corpus)")
+    find.add_argument("--id-field", default="id")
+    find.add_argument("--title-field", default="title")
+    find.add_argument("--abstract-field", default="abstract")
+    rule_dirs(find)
+    find.set_defaults(run=_rules_discover)
 
     explain = commands.add_parser("explain", help="every span of one abstract and its rule")
     explain.add_argument("text", nargs="?", help="the abstract text")

@@ -37,13 +37,16 @@ COMMON_KEYS = {
     "priority",
     "note",
 }
+# Gazetteer entries may say where they came from (``source``: a corpus, a dump and its
+# licence) and, when a corpus run found them, why (``evidence``: see EVIDENCE_KEYS).
+PROVENANCE_KEYS = {"source", "evidence"}
 LABEL_KEYS: dict[str, set[str]] = {
     # entity gazetteers (become doc.ents; context for claims)
-    "DATASET": {"trim", "span"},
-    "METHOD": {"type", "trim", "span"},
-    "METRIC": {"direction", "values"},
-    "DEVICE": {"needs_context"},
-    "GENERIC": set(),
+    "DATASET": {"trim", "span"} | PROVENANCE_KEYS,
+    "METHOD": {"type", "trim", "span"} | PROVENANCE_KEYS,
+    "METRIC": {"direction", "values"} | PROVENANCE_KEYS,
+    "DEVICE": {"needs_context"} | PROVENANCE_KEYS,
+    "GENERIC": set() | PROVENANCE_KEYS,
     # claim patterns (become claim rows)
     "MODEL_SIZE": {"reject", "unit"},
     "HARDWARE": {"reject"},
@@ -103,6 +106,23 @@ CUE_ROLES = {
     "proposal_verb": "'we VERB X' introduces the paper's own name ('we propose X')",
     "naming_word": "names the paper's coinage after it ('a method called X')",
     "name_stop": "a capitalised function word that starts no name in a list ('The', 'On')",
+    "list_intro": "after a dataset or method noun, opens a list of names ('benchmarks such as A, B')",
+    "name_coordinator": "joins the names of a list ('A, B and C')",
+    "evaluated_on": "before a name, says it is evaluated on ('results on Foo')",
+    "naming_verb": "before a name, gives a new thing its name ('a model called Foo')",
+    "method_long_form_head": "ends a long form that makes its abbreviation a method ('Foo Network (FN)')",
+    "dataset_long_form_head": "ends a long form that makes its abbreviation a dataset ('Foo Benchmark (FB)')",
+    "parameter_scale": "a scale after a number glued to a name: the name is a model ('Foo-7B')",
+    "not_a_name": "a capitalised word that is never a name by itself ('English', 'Table')",
+    "descriptive_determiner": "before 'X dataset', says X describes a kind, not a name ('a VQA benchmark')",
+}
+# What a gazetteer entry's ``evidence`` may hold (written by ``extract rules discover``).
+EVIDENCE_KEYS = {
+    "papers": "number of papers the name was found in with a cue",
+    "score": "the ranking score: papers weighted by their strongest cue",
+    "cues": "cue kind → number of papers it was seen in",
+    "sentences": "up to two sentences the name was found in",
+    "other_label_papers": "papers whose cues said the other kind (dataset vs method)",
 }
 # Cue roles whose entries carry a 'value' (a positive number).
 VALUED_CUE_ROLES = ("scale", "money_scale")
@@ -165,7 +185,7 @@ TOKEN_KEYS = {
     "_",
 }
 # Keys whose value must be a string when present.
-STRING_KEYS = ("name", "example", "note", "unit")
+STRING_KEYS = ("name", "example", "note", "unit", "source")
 
 
 @dataclass(frozen=True)
@@ -584,8 +604,37 @@ def _check_values(obj: dict[str, Any], label: str, keys: set[str], where: str) -
         problems.append(f"{where}: 'span' must be [start, end] token offsets in the match")
     if "priority" in obj and (not isinstance(obj["priority"], int) or isinstance(obj["priority"], bool)):
         problems.append(f"{where}: 'priority' must be an integer")
+    if "evidence" in obj:
+        problems += [f"{where}: {p}" for p in _check_evidence(obj["evidence"])]
     if label == "MACRO" and not isinstance(obj.get("name"), str):
         problems.append(f"{where}: a MACRO needs a 'name'")
+    return problems
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _check_evidence(evidence: Any) -> list[str]:
+    """The ``evidence`` of a discovered entry: an object of the keys EVIDENCE_KEYS names."""
+    if not isinstance(evidence, dict):
+        return ["'evidence' must be an object"]
+    unknown = [k for k in evidence if k not in EVIDENCE_KEYS]
+    if unknown:
+        return [f"unknown key 'evidence.{unknown[0]}'{_did_you_mean(unknown[0], EVIDENCE_KEYS)}"]
+    problems = []
+    for key in ("papers", "other_label_papers"):
+        if key in evidence and not _is_count(evidence[key]):
+            problems.append(f"'evidence.{key}' must be a non-negative integer")
+    score = evidence.get("score", 0)
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or score < 0:
+        problems.append("'evidence.score' must be a non-negative number")
+    cues = evidence.get("cues", {})
+    if not isinstance(cues, dict) or not all(isinstance(k, str) and _is_count(v) for k, v in cues.items()):
+        problems.append("'evidence.cues' must map cue kinds to paper counts")
+    sentences = evidence.get("sentences", [])
+    if not isinstance(sentences, list) or not all(isinstance(t, str) and t.strip() for t in sentences):
+        problems.append("'evidence.sentences' must be a list of non-empty strings")
     return problems
 
 

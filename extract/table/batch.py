@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from spacy.language import Language
@@ -297,6 +298,8 @@ def batches(
 
 
 Runner = Callable[[Iterable[Batch]], Iterator[tuple[Batch, ChunkResult]]]
+# What a worker does with one chunk: (pipeline, items, seconds per paper) → a picklable result.
+ChunkFunction = Callable[[Language, list[Item], float | None], Any]
 
 
 def local_runner(
@@ -304,11 +307,14 @@ def local_runner(
     jobs: int,
     nlp: Language | None = None,
     timeout: float | None = RECORD_TIMEOUT,
+    chunk: ChunkFunction = extract_chunk,
 ) -> Runner:
     """Chunks in order, in this process (``jobs == 1``) or in a pool of worker processes.
 
     Where processes fork, the pipeline is built once here and inherited by every worker
     (copy-on-write); elsewhere each worker builds its own. ``timeout``: seconds per paper.
+    ``chunk``: the work done per chunk (a module-level function, so that it pickles);
+    claims extraction by default, corpus discovery passes its own.
     """
     import multiprocessing
 
@@ -317,7 +323,7 @@ def local_runner(
     forking = sys.platform.startswith("linux")
     pipeline = nlp or (build_nlp(rules) if jobs == 1 or forking else None)
     if jobs == 1:
-        return lambda stream: ((b, extract_chunk(pipeline, b.items, timeout)) for b in stream)
+        return lambda stream: ((b, chunk(pipeline, b.items, timeout)) for b in stream)
 
     def run(stream: Iterable[Batch]) -> Iterator[tuple[Batch, ChunkResult]]:
         global _worker_nlp
@@ -326,7 +332,7 @@ def local_runner(
         built = None if forking else [str(r) for r in rules]
         with context.Pool(jobs, initializer=_init_worker, initargs=(built,)) as pool:
             pending = _Passthrough(stream)
-            for result in pool.imap(partial(_work, timeout=timeout), pending, chunksize=1):
+            for result in pool.imap(partial(_work, timeout=timeout, chunk=chunk), pending, chunksize=1):
                 yield pending.taken.pop(0), result
 
     return run
@@ -364,9 +370,9 @@ def _init_worker(rules: list[str] | None) -> None:
         _worker_nlp = build_nlp(rules)
 
 
-def _work(items: list[Item], timeout: float | None = None) -> ChunkResult:
+def _work(items: list[Item], timeout: float | None = None, chunk: ChunkFunction = extract_chunk) -> Any:
     assert _worker_nlp is not None, "worker used before _init_worker"
-    return extract_chunk(_worker_nlp, items, timeout)
+    return chunk(_worker_nlp, items, timeout)
 
 
 def max_jobs() -> int:
