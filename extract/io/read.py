@@ -930,6 +930,40 @@ def iter_records(
             position.file_done(path)
 
 
+# ---------------------------------------------------------------- in-memory input
+
+MEMORY_SOURCE = "<memory>"
+
+
+def is_text_input(item: object) -> bool:
+    """Whether an item of ``extract_table``'s inputs is an abstract rather than a path: a
+    string with whitespace that names no existing file ("corpus.jsonl" that is missing stays
+    a path, so its error says so)."""
+    return isinstance(item, str) and any(c.isspace() for c in item) and not os.path.exists(item)
+
+
+def iter_memory(items: Iterable[object], fields: Fields = DEFAULT_FIELDS) -> Iterator[Record | Rejected]:
+    """Records from Python objects: abstracts (str) or mappings with ``fields``' keys (a
+    DataFrame's rows come as mappings). A record without an id gets its position (0-based),
+    so abstracts without titles are not deduplicated into one; the source is ``<memory>:N``."""
+    for position, item in enumerate(items):
+        source = f"{MEMORY_SOURCE}:{position + 1}"
+        if isinstance(item, str):
+            record = _make_record(source, "", item, str(position))
+        elif isinstance(item, dict):
+            present = {k: v for k, v in item.items() if not _is_missing(v)}
+            present.setdefault(fields.id, str(position))
+            record = _record_from_mapping(source, present, fields)
+        else:
+            record = Rejected(source, f"expected an abstract (str) or a mapping, got {type(item).__name__}")
+        yield record
+
+
+def _is_missing(value: object) -> bool:
+    """None, or a float NaN (a DataFrame's empty cell)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 # ---------------------------------------------------------------- deduplication
 
 

@@ -34,7 +34,7 @@ import pandas as pd
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extract.errors import ExtractError, OutputError, RecordError
+from extract.errors import ExtractError, InputError, OutputError, RecordError
 from extract.io.read import (
     DEFAULT_FIELDS,
     Deduplicator,
@@ -43,6 +43,8 @@ from extract.io.read import (
     Record,
     Rejected,
     expand_inputs,
+    is_text_input,
+    iter_memory,
     iter_records,
 )
 from extract.table.frames import (
@@ -547,22 +549,40 @@ def process(
 
 
 def extract_table(
-    inputs: Sequence[str | os.PathLike],
+    inputs: Sequence[str | os.PathLike] | Iterable[str | dict] | pd.DataFrame,
     rules: Sequence[str | os.PathLike] = (),
     fields: Fields = DEFAULT_FIELDS,
     nlp: Language | None = None,
     jobs: int = 1,
     record_timeout: float | None = RECORD_TIMEOUT,
 ) -> Tables:
-    """The Python API: corpus files in, claims / papers / rejects DataFrames out.
-    ``record_timeout``: seconds a paper may take before it is rejected (0 or None: no limit)."""
+    """The Python API: corpus files — or records in memory — in, claims / papers / rejects
+    DataFrames out. ``inputs``: paths (files, directories, globs); or a DataFrame whose
+    columns ``fields`` names (``Fields(id="arxiv_id", …)``); or an iterable of abstracts
+    (strings with whitespace that name no file) or of dicts. ``record_timeout``: seconds a
+    paper may take before it is rejected (0 or None: no limit)."""
     started = time.perf_counter()
     sink, summary = MemorySink(), Summary()
     runner = local_runner(rules, resolve_jobs(jobs, summary.warnings), nlp, resolve_timeout(record_timeout))
-    process(iter_records(expand_inputs(inputs), fields), runner, sink, summary)
+    process(_records(inputs, fields), runner, sink, summary)
     summary.seconds = time.perf_counter() - started
     papers = pd.concat(sink.paper_frames, ignore_index=True) if sink.paper_frames else papers_frame([])
     return Tables(claims_frame(sink.claim_rows), papers, frame(sink.reject_rows, REJECT_COLUMNS), summary)
+
+
+def _records(inputs: object, fields: Fields) -> Iterator[Record | Rejected]:
+    """Paths are read from files; a DataFrame, dicts and abstracts are read from memory."""
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    if isinstance(inputs, pd.DataFrame):
+        return iter_memory(inputs.to_dict("records"), fields)
+    items = list(inputs)
+    paths = [isinstance(item, (str, os.PathLike)) and not is_text_input(item) for item in items]
+    if all(paths):
+        return iter_records(expand_inputs(items), fields)
+    if any(paths):
+        raise InputError("extract_table: give paths or records (abstracts, dicts), not both")
+    return iter_memory(items, fields)
 
 
 def extract_text(text: str, nlp: Language | None = None, title: str = "") -> pd.DataFrame:
