@@ -28,8 +28,6 @@ METRIC_RULE = "role.metric_after"  # a metric named right after a percent ("92% 
 LOOK_BEHIND = 6
 LOOK_AHEAD = 2
 _LIST_NAMES = frozenset({"DATASET", "METRIC", "METHOD"})
-_LIST_MARKS = frozenset({"~", "≈", "$", "\\%", "%", "-", "–", "to"})
-_RANGE_WORDS = frozenset({"-", "–", "to", "~"})
 
 
 @dataclass(frozen=True)
@@ -50,6 +48,7 @@ class RoleCues:
     rate_per: dict[str, str]
     rate_time: dict[str, str]
     list_word: dict[str, str]
+    range_word: dict[str, str]
     skip: frozenset[str]  # approximation marks, skipped like qualifiers
 
     @classmethod
@@ -181,7 +180,7 @@ def share_list_roles(doc: Doc, claims: list[Claim], cues: RoleCues) -> list[Clai
     shared: dict[int, Claim] = {}
     for chain in chains:
         for left, right in zip(chain, chain[1:]):
-            if _range(doc, left, right):
+            if _range(doc, left, right, cues):
                 shared[id(left)] = left.but(role=right.role, role_rule=right.role_rule)
         decided = [shared.get(id(c), c) for c in chain]
         decided = [c for c in decided if c.role_rule not in weak]
@@ -199,11 +198,11 @@ def _between(doc: Doc, left: Claim, right: Claim):
 def _listed(doc: Doc, left: Claim, right: Claim, cues: RoleCues) -> bool:
     """Whether only list words and the names a list pairs with ('on GSM8K and') join two numbers."""
     return all(
-        t.lower_ in cues.list_word or t.ent_type_ in _LIST_NAMES or t.text in _LIST_MARKS
+        t.lower_ in cues.list_word or t.ent_type_ in _LIST_NAMES
         for t in _between(doc, left, right)
     )
 
 
-def _range(doc: Doc, left: Claim, right: Claim) -> bool:
+def _range(doc: Doc, left: Claim, right: Claim, cues: RoleCues) -> bool:
     between = _between(doc, left, right)
-    return len(between) == 1 and between[0].lower_ in _RANGE_WORDS
+    return len(between) == 1 and between[0].lower_ in cues.range_word

@@ -41,11 +41,6 @@ class CoinedName:
     is_dataset: bool
 
 
-# Fixed grammar of a proposal beside its verbs: "our new X", "we call it X".
-_OUR_NEW = ("proposed", "new", "novel")
-_WE_CALL = ("call", "name", "term", "dub")
-
-
 @dataclass(frozen=True)
 class ProposalCues:
     """The word lists of coinage, compiled once: proposal verbs (CUE role ``proposal_verb``),
@@ -64,16 +59,18 @@ class ProposalCues:
     def from_rules(cls, ruleset: RuleSet) -> ProposalCues:
         verbs = _words(ruleset.cues("proposal_verb"))
         naming = _words(ruleset.cues("naming_word"))
+        our_new = _words(ruleset.cues("proposal_adjective"))
+        we_call = _words(ruleset.cues("we_naming_verb"))
         dataset_nouns = _alternatives(_words(ruleset.cues("dataset_noun")))
         method_nouns = _alternatives(_words(ruleset.cues("method_noun")))
         proposal = re.compile(
             r"\b(?:we|this (?:paper|work|study|report)|here,? we|our work)\s+(?:\w+\s+){0,2}?"
             rf"(?:{_alternatives(verbs)})[sd]?\b"
-            rf"|\bour (?:{'|'.join(_OUR_NEW)})\b|\bwe (?:{'|'.join(_WE_CALL)})\b",
+            rf"|\bour (?:{_alternatives(our_new)})\b|\bwe (?:{_alternatives(we_call)})\b",
             re.IGNORECASE,
         )
         stems = {v[:-1] if v.endswith("e") else v for v in verbs} | set(naming)
-        stems |= {f"our {w}" for w in _OUR_NEW} | {f"we {w}" for w in _WE_CALL}
+        stems |= {f"our {w}" for w in our_new} | {f"we {w}" for w in we_call}
         words = [
             _word
             for rule in ruleset.by_label("GENERIC", "DEVICE")

@@ -31,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from extract.errors import QueryError, QueryWarning
+from extract.link.linker import DEVICE_CLASSES
 from extract.query.cells import TRUTH, clashes, column_name, numbers, truth
 from extract.rules.ruleset import RuleSet, cached_rules
 from extract.rules.vocabulary import Vocabulary, vocabulary
@@ -67,7 +68,6 @@ TEXT_COLUMNS = (
 )
 # Claim columns newer than the contract's first release: an older claims table lacks them.
 LATER_COLUMNS = ("baseline", "role", "uncertainty", "role_rule", "family")
-GENERIC_DEVICES = ("GPU", "TPU")  # a device class; dropped when the paper names a device model
 
 Directions = Mapping[str, bool]  # metric name → higher is better, as the user says
 
@@ -279,7 +279,7 @@ def _hardware(claims: pd.DataFrame) -> pd.DataFrame:
     """Per paper: device names ('A100; H100'; a bare 'GPU' only when no model is named) and
     the largest device count mentioned."""
     hardware = claims[claims["kind"] == "hardware"]
-    generic = hardware["name"].isin(GENERIC_DEVICES)
+    generic = hardware["name"].isin(DEVICE_CLASSES)  # a class, dropped when a model is named
     names_a_model = hardware["paper_id"].isin(hardware.loc[~generic, "paper_id"])
     shown = hardware[~(generic & names_a_model)].dropna(subset=["name"])
     names = shown.drop_duplicates(["paper_id", "name"]).groupby("paper_id")["name"].agg("; ".join)

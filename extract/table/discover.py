@@ -115,7 +115,7 @@ def load_cues(ruleset: RuleSet) -> Cues:
         coordinators=words("name_coordinator"),
         evaluated_on=words("evaluated_on"),
         proposal_verbs=words("proposal_verb"),
-        naming_verbs=words("naming_verb"),
+        naming_verbs=words("naming_word"),
         method_heads=words("method_long_form_head"),
         dataset_heads=words("dataset_long_form_head"),
         scales=frozenset(scales),
