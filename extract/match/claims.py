@@ -28,6 +28,10 @@ class ClaimFinder:
         self.coordinators = frozenset(ruleset.cues("number_coordinator"))
         self.approximately = frozenset(ruleset.cues("approximately"))
 
+    def prepare(self, docs: list[Doc]) -> None:
+        """The batch's word codes at once (see ``AnchoredMatcher.prepare``)."""
+        self.rules.prepare(docs)
+
     def __call__(self, doc: Doc) -> Doc:
         found = self.rules.find(doc)
         qualifiers = [m for m in found if m[0].label == "QUALIFIER"]

@@ -14,6 +14,9 @@ class ClaimMatcher(BatchedComponent):
     def __init__(self, nlp: Language, finder: ClaimFinder) -> None:
         self.finder = finder
 
+    def prepare(self, docs: list[Doc]) -> None:
+        self.finder.prepare(docs)
+
     def __call__(self, doc: Doc) -> Doc:
         return self.finder(doc)
 
