@@ -20,20 +20,16 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import uuid
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy
-import srsly
 from spacy.attrs import IDS
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from extract.keymap import KeyMap
 from extract.match.rule_bits import BIT, RuleBits
 from extract.text.compiled import CODE_WORDS, ColumnTest, PatternTable
 
@@ -49,10 +45,6 @@ _STRING_ATTRS = {"ORTH", "TEXT", "LOWER", "ENT_TYPE", "ENT_ID"}
 _SENT_START = IDS["SENT_START"]
 _ORTH = IDS["ORTH"]
 _FLAG_BITS = 64  # attribute ids below this are bits of a word's code (IS_*, LIKE_*, rule bits)
-# Words whose flag bits are remembered per matcher (16 bytes each); new ones are merged into
-# the sorted arrays every LEXEME_BUFFER words.
-LEXEME_CACHE_SIZE = 1_000_000
-LEXEME_BUFFER = 1024
 _REPEAT = re.compile(r"^\{(\d*)(?:(,)(\d*))?\}$")
 
 Test = tuple[int, int, bool]  # (attribute id, value Doc.to_array reads, negated)
@@ -171,7 +163,6 @@ class AnchoredMatcher:
     def __init__(self, vocab: Vocab, bits: RuleBits) -> None:
         self.vocab = vocab
         self.bits = bits
-        self._codes_key = f"rule_bits:{uuid.uuid4().hex}"  # this matcher's word codes in doc.user_data
         self.groups: dict[tuple, _Group] = {}
         self.unanchored = Matcher(vocab, validate=True)
         self.n_patterns = 0
@@ -289,46 +280,12 @@ class AnchoredMatcher:
             atom_fewest=numpy.array([fewest for _, fewest, _ in atoms], dtype=numpy.int64),
             atom_most=numpy.array([most for _, _, most in atoms], dtype=numpy.int64),
         )
-        self._lexeme_flags = KeyMap(buffer_size=LEXEME_BUFFER)
         self._unbounded = any(g.before < 0 or g.after < 0 for g in self._list)
 
-    def _flags_of(self, orths: numpy.ndarray) -> numpy.ndarray:
-        """Each word's code, looked up by word hash in one array operation (a new word's is
-        computed once; the table is emptied when full)."""
-        if len(self._lexeme_flags) > LEXEME_CACHE_SIZE:
-            self._lexeme_flags = KeyMap(buffer_size=LEXEME_BUFFER)
-        flags, found = self._lexeme_flags.get_many(orths)
-        new: dict[int, int] = {}  # a new word may occur twice in one text
-        for i in numpy.flatnonzero(~found).tolist():
-            orth = int(orths[i])
-            if orth not in new:
-                new[orth] = self._lexeme_flags.add_new(orth, self.bits.code(self.vocab[orth]))
-            flags[i] = new[orth]
-        return flags
-
     def prepare(self, docs: Sequence[Doc]) -> None:
-        """Look up the word codes of a whole batch of docs at once and leave them with each
-        doc: one lookup of the batch's distinct words instead of one per doc."""
-        if not self.n_patterns or not docs:
-            return
-        if self._table is None:
-            self._compile()
-        orths = [doc.to_array([_ORTH]) for doc in docs]
-        words, where = numpy.unique(numpy.concatenate(orths), return_inverse=True)
-        flags = self._flags_of(words)[where]
-        bounds = numpy.cumsum([len(o) for o in orths]).tolist()
-        for doc, doc_orths, start, end in zip(docs, orths, [0, *bounds], bounds):
-            doc.user_data[self._codes_key] = _SharedFlags(doc_orths, flags[start:end])
-
-    def _doc_flags(self, doc: Doc, orths: numpy.ndarray) -> numpy.ndarray:
-        """The doc's word codes, as ``prepare`` left them (the stored words are checked: a
-        component may have retokenized the doc since)."""
-        stored = doc.user_data.get(self._codes_key)
-        if isinstance(stored, _SharedFlags) and stored.orths.tobytes() == orths.tobytes():
-            return stored.flags
-        flags = self._flags_of(orths)
-        doc.user_data[self._codes_key] = _SharedFlags(orths, flags)
-        return flags
+        """Look up the word codes of a whole batch of docs at once (``RuleBits.prepare``)."""
+        if self.n_patterns:
+            self.bits.prepare(self.vocab, docs)
 
     def __call__(self, doc: Doc, within: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
         """(match key, start, end) for matches lying inside the ``within`` windows."""
@@ -338,7 +295,7 @@ class AnchoredMatcher:
         if self._table is None:
             self._compile()
         columns = doc.to_array(self.attrs).reshape(n, -1)  # a 1-attribute list gives a 1-D array
-        flags = self._doc_flags(doc, columns[:, self._orth_column])
+        flags = self.bits.doc_codes(self.vocab, doc, columns[:, self._orth_column])
         found = []
         if len(self.unanchored):
             for start, end in within:
@@ -359,25 +316,6 @@ class AnchoredMatcher:
         if within != [(0, n)]:
             found = [m for m in found if inside(m[1], m[2], within)]
         return list(dict.fromkeys(found))  # one pattern may reach a span from two anchors
-
-
-@dataclass
-class _SharedFlags:
-    """A doc's words and their lexeme flags, left in ``doc.user_data`` for the next matcher.
-    Scratch, not data: serialized (Doc.to_bytes, DocBin, nlp.pipe(n_process=2)) it is
-    written as nil, so stored docs do not carry 16 bytes per token of it."""
-
-    orths: numpy.ndarray
-    flags: numpy.ndarray
-
-
-def _encode_shared_flags(obj: Any, chain: Any = None) -> Any:
-    if isinstance(obj, _SharedFlags):
-        return None
-    return obj if chain is None else chain(obj)
-
-
-srsly.msgpack_encoders.register("ml_shared_lexeme_flags", func=_encode_shared_flags)
 
 
 def _subsets(items: list[int]) -> list[tuple[int, ...]]:

@@ -32,7 +32,8 @@ class EntityFinder:
         self.compiled = CompiledRules(
             nlp.vocab, nlp.make_doc, [r for r in rules if r not in contextual], macros
         )
-        self.contextual = CompiledRules(nlp.vocab, nlp.make_doc, contextual, macros)
+        # the context rules' word tests are mostly the shape rules' own: one table, one code per word
+        self.contextual = CompiledRules(nlp.vocab, nlp.make_doc, contextual, macros, self.compiled.bits)
         self.device_context = frozenset(ruleset.cues("device_context"))
         self.variants = frozenset(w.lower() for w in ruleset.cues("model_variant"))
 

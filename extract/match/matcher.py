@@ -31,10 +31,13 @@ class CompiledRules:
         make_doc: Callable[[str], Doc],
         rules: Iterable[Rule],
         macros: dict[str, dict],
+        bits: RuleBits | None = None,
     ) -> None:
+        """``bits``: a rule-bit table to share with other matchers (their words' codes are
+        then computed once for all of them); by default one of its own."""
         self.phrases = PhraseMatcher(vocab, attr="LOWER")
         self.exact = PhraseMatcher(vocab, attr="ORTH")
-        self.bits = RuleBits()
+        self.bits = RuleBits() if bits is None else bits
         self.tokens = AnchoredMatcher(vocab, self.bits)
         self.vocab = vocab
         self.rules: dict[int, Rule] = {}
