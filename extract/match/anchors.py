@@ -220,8 +220,12 @@ class AnchoredMatcher:
         tokens += [token for token, _, _ in atoms]
         equal = sorted({test for tests, _ in tokens for test in tests})
         sets = sorted({test for _, tests in tokens for test in tests}, key=repr)
-        self.attrs = sorted({_ORTH} | {a for a, _, _ in equal if a >= _FLAG_BITS} | {a for a, _, _ in sets})
+        self._unbounded = any(g.before < 0 or g.after < 0 for g in self._list)
+        # an unbounded repeat reaches to its sentence's edges: read them with the other columns
+        read = {_ORTH, _SENT_START} if self._unbounded else {_ORTH}
+        self.attrs = sorted(read | {a for a, _, _ in equal if a >= _FLAG_BITS} | {a for a, _, _ in sets})
         self._orth_column = self.attrs.index(_ORTH)
+        self._sent_column = self.attrs.index(_SENT_START) if self._unbounded else -1
         # a flag test is the word's flag bit (word 0 of a code) or its complement (word 1)
         bit = {(a, v, n): a + 64 * (v == n) for a, v, n in equal if a < _FLAG_BITS}
         # column tests the anchors use come first: they run on every token, the rest lazily
@@ -280,7 +284,6 @@ class AnchoredMatcher:
             atom_fewest=numpy.array([fewest for _, fewest, _ in atoms], dtype=numpy.int64),
             atom_most=numpy.array([most for _, _, most in atoms], dtype=numpy.int64),
         )
-        self._unbounded = any(g.before < 0 or g.after < 0 for g in self._list)
 
     def prepare(self, docs: Sequence[Doc]) -> None:
         """Look up the word codes of a whole batch of docs at once (``RuleBits.prepare``)."""
@@ -305,7 +308,7 @@ class AnchoredMatcher:
             return found
         matches, hits, codes, tested = self._table.scan(columns, flags)
         found += matches
-        sentences = _Sentences(doc) if self._unbounded else None
+        sentences = _Sentences(columns[:, self._sent_column]) if self._unbounded else None
         for g, group_hits in itertools.groupby(sorted(hits), key=lambda hit: hit[0]):
             group = self._list[g]
             reach = [_reach(group, r, n, sentences) for _, r in group_hits]
@@ -365,9 +368,10 @@ def _wider(a: int, b: int) -> int:
 class _Sentences:
     """Where each token's sentence starts and ends: the reach of an unbounded repeat."""
 
-    def __init__(self, doc: Doc) -> None:
-        self.starts = numpy.flatnonzero(doc.to_array(_SENT_START) == 1).tolist()
-        self.n = len(doc)
+    def __init__(self, sent_starts: numpy.ndarray) -> None:
+        """``sent_starts``: the doc's SENT_START column."""
+        self.starts = numpy.flatnonzero(sent_starts == 1).tolist()
+        self.n = len(sent_starts)
 
     def around(self, i: int) -> tuple[int, int]:
         k = bisect_right(self.starts, i) - 1

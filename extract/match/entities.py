@@ -67,9 +67,9 @@ def _listed_first(
     """A guessed model that a listed model, run on through its variant suffixes, covers
     gives way to it: "Llama-3-8B" is Llama 3's variant, not an unknown sized name."""
     reaches = [
-        _extend_variants(doc, [m], variants)[0]
-        for m in matches
-        if not _is_guess(m[0]) and m[0].get("type") == "model"
+        (start, _run_on(doc, end, variants) if rule.label in _RUNS_ON else end)
+        for rule, start, end in matches
+        if not _is_guess(rule) and rule.get("type") == "model"
     ]
     return [
         (rule, start, end)
@@ -77,7 +77,7 @@ def _listed_first(
         if not (
             _is_guess(rule)
             and rule.get("type") == "model"
-            and any(s <= start and end <= reach for _, s, reach in reaches)
+            and any(s <= start and end <= reach for s, reach in reaches)
         )
     ]
 
@@ -120,25 +120,36 @@ def _extend_variants(
     """A model name runs on through glued variant suffixes: "Qwen2-7B-Instruct",
     "RoBERTa-base", "ViT-L/14", "LLaMA-2-70B" name one model, not the family. ``variants``
     are the lower-case suffix words (CUE role ``model_variant``)."""
-    starts = {start for rule, start, _ in matches if rule.label != "GENERIC"}
-    out = []
-    for rule, start, end in matches:
-        if rule.label in ("METHOD", "DATASET"):
-            while (
-                end + 1 < len(doc)
-                and doc[end].text in ("-", "/")
-                and not doc[end - 1].whitespace_
-                and not doc[end].whitespace_
-                and end not in starts
-                and end + 1 not in starts
-                and _is_variant(doc[end + 1].text, variants)
-            ):
-                end += 2
-                # a size splits into number + scale ("7" "B"): keep the scale
-                if end < len(doc) and not doc[end - 1].whitespace_ and doc[end].text in "BMKT":
-                    end += 1
-        out.append((rule, start, end))
+    starts = frozenset(start for rule, start, _ in matches if rule.label != "GENERIC")
+    out = [
+        (rule, start, _run_on(doc, end, variants, starts) if rule.label in _RUNS_ON else end)
+        for rule, start, end in matches
+    ]
+    if out == matches:
+        return out  # nothing ran on: still disjoint
     return resolve_overlaps(out)  # an extended name swallows the generic word it ran over
+
+
+_RUNS_ON = ("METHOD", "DATASET")  # the labels whose names take variant suffixes
+
+
+def _run_on(doc: Doc, end: int, variants: frozenset[str], starts: frozenset[int] = frozenset()) -> int:
+    """Where a name ending at ``end`` ends once run on through its glued variant suffixes
+    ("-7B", "/14", "-Instruct"), stopping before another name (one of ``starts``)."""
+    while (
+        end + 1 < len(doc)
+        and doc[end].text in ("-", "/")
+        and not doc[end - 1].whitespace_
+        and not doc[end].whitespace_
+        and end not in starts
+        and end + 1 not in starts
+        and _is_variant(doc[end + 1].text, variants)
+    ):
+        end += 2
+        # a size splits into number + scale ("7" "B"): keep the scale
+        if end < len(doc) and not doc[end - 1].whitespace_ and doc[end].text in "BMKT":
+            end += 1
+    return end
 
 
 def _is_variant(text: str, variants: frozenset[str]) -> bool:
