@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 import pytest
@@ -95,7 +96,9 @@ def test_html_page_uses_displacy_spans(explainer, explained, tmp_path):
     assert 'class="spans"' in page  # displaCy's span visualizer markup
     for rule in ("hardware.count_device", "result.number_then_metric", "hardware.reject.gpu_hyphen_compound"):
         assert rule in page
-    assert page.count("<tr>") == 1 + len(explanation.claims)
+    tables = (explanation.claims, explanation.entities, explanation.vetoes, explanation.lost)
+    assert page.count("<tr>") == len(tables) + sum(map(len, tables))  # a header and a line per row
+    assert page.count("<li>[s") == len(explanation.sentences) == 2
 
 
 def test_the_title_goes_on_before_the_pipeline_runs(explainer):
@@ -192,3 +195,103 @@ def test_load_text_errors_are_expected_errors(tmp_path):
         load_text()
     with pytest.raises(InputError):
         load_text(file=str(tmp_path / "nope.txt"))
+
+
+# ---------------------------------------------------------------- why: links and lost matches
+
+
+def _why(explanation, text: str) -> dict:
+    """The reasons of the result written ``text``: field → LinkWhy."""
+    row = next(r for r in explanation.claims if r.kind == "result" and r.text == text)
+    return {why.field: why for why in explanation.links[(row.start, row.end)]}
+
+
+def _lost(why) -> dict[str, str]:
+    return {loser.name: loser.reason for loser in why.lost}
+
+
+def test_a_duration_rejects_accuracy_as_a_unit_mismatch(explainer):
+    _, explanation = explainer.explain("Inference takes 0.4 seconds per image at high accuracy.")
+    metric = _why(explanation, "0.4 seconds")["metric"]
+    assert metric.chosen is None and metric.reason == "no metric of its clause fits the value"
+    assert _lost(metric)["accuracy"].startswith("unit mismatch: accuracy takes values in ")
+    assert _lost(metric)["accuracy"].endswith(", not second ('0.4 seconds')")
+
+
+def test_respectively_pairs_and_says_which_value_took_the_other_name(explainer):
+    _, explanation = explainer.explain("Accuracy of 71.2% and 65.1% on GSM8K and MATH, respectively.")
+    first, second = _why(explanation, "71.2%")["dataset"], _why(explanation, "65.1%")["dataset"]
+    assert (first.chosen, second.chosen) == ("GSM8K", "MATH")
+    assert first.reason == second.reason == "paired in order with a list of names ('respectively')"
+    assert _lost(first)["MATH"] == "taken by '65.1%' (paired in order with a list of names ('respectively'))"
+    assert _lost(second)["GSM8K"].startswith("taken by '71.2%'")
+    shared = "shared with the value of its list it is written next to"
+    assert _why(explanation, "65.1%")["metric"].reason == shared
+
+
+def test_names_of_another_sentence_or_clause_are_out_of_scope(explainer):
+    _, explanation = explainer.explain(
+        "We report results on GSM8K. BERT gets 80% F1 on SQuAD, while our method outperforms LoRA "
+        "by 3.2% accuracy on GLUE."
+    )
+    bert = _why(explanation, "80%")
+    assert (bert["metric"].chosen, bert["metric"].reason) == ("F1", "written next to the value")
+    assert _lost(bert["metric"])["accuracy"] == "out of scope: another clause (cut at 'while')"
+    assert _lost(bert["dataset"])["GSM8K"] == "out of scope: another sentence (s0)"
+    assert bert["method"].chosen == "BERT"
+    assert _lost(bert["method"])["LoRA"] == "after a comparison cue: a baseline, not the system"
+    ours = _why(explanation, "3.2%")
+    assert ours["baseline"].chosen == "LoRA"
+    assert "'outperforms'" in ours["baseline"].reason
+    # 'our method' names no method here: the system is the one named before, in the sentence
+    assert ours["method"].chosen == "BERT"
+    before = "the nearest method written before the value in its"
+    assert ours["method"].reason == f"{before} sentence (no method in its clause)"
+    assert bert["method"].reason == f"{before} clause"
+    assert _lost(ours["baseline"])["BERT"] == "the value's own system"
+    assert _lost(ours["dataset"])["SQuAD"] == "taken by '80%' (written after the value, behind a preposition)"
+
+
+def test_lost_matches_name_the_span_and_rule_that_won(explainer):
+    _, explanation = explainer.explain("We train with 3.8e25 FLOPs over 3 days using a GPU-friendly kernel.")
+    lost = {(r.text, r.rule): r.value for r in explanation.lost}
+    assert lost[("3.8e25 FLOPs", "result.number_then_metric")] == (
+        "overlap: lost to '3.8e25 FLOPs' (result.flops, same length, priority 10 > 5)"
+    )
+    veto = "vetoed by hardware.reject.gpu_hyphen_compound ('GPU-friendly')"
+    assert lost[("GPU", "hardware.device")] == veto
+    kept = {(r.text, r.rule) for r in explanation.claims}
+    assert not kept & set(lost)  # a row that was kept is never reported as lost
+
+
+def test_both_views_say_the_same_reasons_escaped(explainer):
+    abstract = "Our <b>model</b> reaches 0.4 seconds latency & 85.2% accuracy on MMLU."
+    doc, explanation = explainer.explain(abstract)
+    text = render_text(explanation)
+    page = explainer.html(doc, explanation)
+    lines = explanation.why()
+    assert lines and [line for _, line in lines if "unit mismatch" in line]
+    for depth, line in lines:
+        assert "  " * (depth + 1) + line in text.splitlines()
+        assert f'<li class="why{depth}">{html.escape(line)}</li>' in page
+    for row in explanation.lost:
+        assert html.escape(row.value) in page and row.value in text
+    assert "<b>model</b>" not in page and "&lt;b&gt;model&lt;/b&gt;" in page
+
+
+def test_the_traced_links_are_the_claims_links_on_the_seed_corpus(explainer):
+    from extract.io.read import read_papers
+
+    from .conftest import SEEDS
+
+    papers, _, _ = read_papers([SEEDS])
+    checked = 0
+    for paper in papers[:150]:
+        _, explanation = explainer.explain(paper.abstract, paper.title)
+        for row in (r for r in explanation.claims if r.kind == "result"):
+            whys = explanation.links[(row.start, row.end)]
+            assert [w.field for w in whys] == ["metric", "dataset", "method", "baseline"]
+            assert all(w.chosen == row.links.get(w.field) for w in whys), (paper.paper_id, row)
+            assert all(w.reason for w in whys) and all(loser.reason for w in whys for loser in w.lost)
+            checked += 1
+    assert checked > 100
