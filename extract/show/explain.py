@@ -1,8 +1,8 @@
 """``extract explain``: every span the rules produced in one abstract, and which rule did it.
 
 Pure functions build an ``Explanation`` from a processed Doc; ``render_text`` lays it out
-for a terminal and ``render_html`` highlights the spans with spaCy's displaCy span
-visualizer. Three kinds of row:
+for a terminal and ``render_html`` highlights the spans in the abstract's own text
+(``extract.show.highlight``). Four kinds of row:
 
 * claims — the rows of the claims table (value as written and normalized, qualifier,
   linked metric / dataset / method / model / baseline, and a result's role with the cue
@@ -33,9 +33,9 @@ from extract.link.linker import mentions
 from extract.link.why import LinkWhy, explain_links
 from extract.match.matcher import CompiledRules
 from extract.rules.ruleset import CLAIM_LABELS, Rule, cached_rules
+from extract.show.highlight import Mark, abstract_html, mark_css
 from extract.show.why import lost_matches, why_lines
 
-SPANS_KEY = "explain"
 LINK_FIELDS = ("metric", "dataset", "method", "model", "baseline")
 COLORS = {
     "RESULT": "#7aecec",
@@ -218,33 +218,37 @@ def _sections(explanation: Explanation) -> list[tuple[str, list[Row]]]:
     ]
 
 
-def highlight_spans(doc: Doc, vetoes: Sequence[Span] = ()) -> list[Span]:
-    """Claim spans (labelled by kind), entities and vetoes, each carrying its rule id as kb_id."""
-    spans = []
-    for claim in doc._.claims or []:
-        if claim.kind not in QUANTITY_KINDS:
-            continue  # a method or dataset row is its first entity mention, shown below
-        span = doc.char_span(claim.start, claim.end, alignment_mode="expand")
-        if span is not None:
-            spans.append(Span(doc, span.start, span.end, label=claim.kind.upper(), kb_id=claim.rule or ""))
-    spans += [Span(doc, e.start, e.end, label=e.label_, kb_id=e.ent_id_) for e in doc.ents]
-    spans += [Span(doc, s.start, s.end, label="VETO", kb_id=s.id_) for s in vetoes]
-    return sorted(spans, key=lambda s: (s.start, -len(s)))
+def highlights(explanation: Explanation) -> list[Mark]:
+    """Quantity claims (labelled by kind), entities and vetoes, each with its row's anchor
+    and a tooltip of its value and rule; a method or dataset row is its entity's mark."""
+    marks = []
+    for prefix, rows in (
+        ("claim", explanation.claims),
+        ("entity", explanation.entities),
+        ("veto", explanation.vetoes),
+    ):
+        for i, row in enumerate(rows):
+            if prefix == "claim" and row.kind not in QUANTITY_KINDS:
+                continue
+            label = "VETO" if prefix == "veto" else row.kind.upper()
+            title = " · ".join(p for p in (row.kind, row.value, row.rule) if p)
+            marks.append(Mark(row.start, row.end, label, title, f"{prefix}-{i}"))
+    return marks
 
 
-def render_html(doc: Doc, explanation: Explanation, vetoes: Sequence[Span] = ()) -> str:
-    """A standalone HTML page: the abstract with displaCy span highlights, the numbered
-    sentences, the tables of the terminal view and the reasons of every link (all escaped)."""
-    from spacy import displacy
-
-    doc.spans[SPANS_KEY] = highlight_spans(doc, vetoes)
-    options = {"spans_key": SPANS_KEY, "colors": COLORS}
-    markup = displacy.render(doc, style="span", options=options, page=False, jupyter=False)
+def render_html(doc: Doc, explanation: Explanation) -> str:
+    """A standalone HTML page: the abstract's own text with nested highlights and sentence
+    markers, the numbered sentences, the tables of the terminal view and the reasons of
+    every link (all escaped); no script."""
+    starts = [sent.start_char for sent in doc.sents]
+    markup = abstract_html(doc.text, highlights(explanation), starts)
     sentences = "".join(
         f"<li>[s{i}] {html.escape(sentence)}</li>" for i, sentence in enumerate(explanation.sentences)
     )
+    prefixes = ("claim", "entity", "veto", "lost")
     tables = "\n".join(
-        f"<h3>{heading} ({len(rows)})</h3>\n{_html_table(rows)}" for heading, rows in _sections(explanation)
+        f"<h3>{heading} ({len(rows)})</h3>\n{_html_table(rows, prefix)}"
+        for (heading, rows), prefix in zip(_sections(explanation), prefixes)
     )
     why = explanation.why()
     reasons = "".join(f'<li class="why{depth}">{html.escape(line)}</li>' for depth, line in why)
@@ -260,10 +264,12 @@ td, th {{ border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; vertic
 ul.sentences, ul.why {{ list-style: none; padding-left: 0; }}
 li.why0 {{ margin-top: 0.6em; font-weight: bold; }} li.why1 {{ margin-left: 1.5em; }}
 li.why2 {{ margin-left: 3em; color: #555; }}
+tr:target {{ outline: 2px solid #e66; }}
+{mark_css(COLORS)}
 </style></head>
 <body>
 <h2>{title}</h2>
-{markup}
+<p class="abstract">{markup}</p>
 <ul class="sentences">{sentences}</ul>
 {tables}
 <h3>Why these links ({sum(depth == 0 for depth, _ in why)} results)</h3>
@@ -273,13 +279,15 @@ li.why2 {{ margin-left: 3em; color: #555; }}
 """
 
 
-def _html_table(rows: Sequence[Row]) -> str:
+def _html_table(rows: Sequence[Row], prefix: str) -> str:
     header = "<tr><th>sentence</th><th>kind</th><th>text</th><th>value</th><th>context</th><th>rule</th></tr>"
     body = []
-    for row in rows:
+    for i, row in enumerate(rows):
         context = "; ".join(f"{k}: {v}" for k, v in row.links.items())
         cells = [f"s{row.sentence}", row.kind, row.text, row.value, context, row.rule]
-        body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+        body.append(
+            f'<tr id="{prefix}-{i}">' + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
+        )
     return f"<table>{header}{''.join(body)}</table>"
 
 
@@ -329,7 +337,7 @@ class Explainer:
         return explain_links(doc, doc._.claims or [], found, doc._.proposed or [], link.cues)
 
     def html(self, doc: Doc, explanation: Explanation) -> str:
-        return render_html(doc, explanation, self.vetoes(doc))
+        return render_html(doc, explanation)
 
 
 def _direction(rule) -> str:
