@@ -736,13 +736,14 @@ class Progress:
 
         self.position = position
         self.papers = 0
+        self.file = file or sys.stderr
         by_bytes = bool(position.total)
         self.bar = tqdm(
             total=position.total if by_bytes else None,
             unit="B" if by_bytes else " papers",
             unit_scale=by_bytes,
             unit_divisor=1024,
-            file=file or sys.stderr,
+            file=self.file,
             mininterval=0.5,
             disable=not enabled,
             desc=desc,
@@ -757,7 +758,7 @@ class Progress:
 
     def note(self, line: str) -> None:
         """One line above the bar (printed even when the bar is off: not a terminal)."""
-        self.bar.write(line, file=self.bar.fp)
+        self.bar.write(line, file=self.file)
 
     def update(self, papers: int) -> None:
         """A chunk is done: ``papers`` more papers."""
