@@ -267,6 +267,18 @@ def test_dask_into_an_earlier_runs_directory_replaces_its_partitions(tmp_path, d
     assert len(pd.read_parquet(out / "part-00000.parquet")) == sum(summary.claims.values())
 
 
+def test_dask_off_a_terminal_prints_the_dashboard_but_no_bar(tmp_path, dask_client, capsys):
+    from extract.table.distributed import run_dask
+
+    path = corpus(tmp_path, {"abstract": GOOD})
+    run_dask([path], tmp_path / "claims", client=dask_client)
+    lines = capsys.readouterr().err.splitlines()
+    assert f"extract: Dask dashboard at {dask_client.dashboard_link}" in lines
+    assert not [line for line in lines if "%|" in line or "starting Dask" in line]
+    run_dask([path], tmp_path / "claims", client=dask_client, show_progress=False)
+    assert "dashboard" not in capsys.readouterr().err
+
+
 def test_dask_with_a_table_suffix_is_refused_with_a_hint(tmp_path, capsys):
     path = corpus(tmp_path, {"abstract": GOOD})
     out = tmp_path / "claims.csv"

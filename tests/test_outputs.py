@@ -8,6 +8,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -163,3 +164,56 @@ def test_final_summary_names_the_outputs_and_the_rate(tmp_path):
     assert lines[2] == f"extract: wrote {out}, {tmp_path / 'c.papers.csv'}, {tmp_path / 'c.rejects.jsonl'}"
     seconds = float(lines[3].split()[1])
     assert seconds > 0.3 and lines[3].endswith("records/s")  # start-up (imports, rules) included
+
+
+def _run_on_a_terminal(args: list[str], cwd) -> tuple[int, str]:
+    """Run the CLI with its stderr on a pseudo-terminal (so the bar is on); (exit code, stderr)."""
+    import os
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    command = [sys.executable, "-m", "extract", *args]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=slave, cwd=cwd)
+    os.close(slave)
+    shown = bytearray()
+    while True:
+        ready, _, _ = select.select([master], [], [], 1.0)
+        if not ready:
+            if proc.poll() is not None:
+                break
+            continue
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: every writer closed the terminal
+            break
+        if not data:
+            break
+        shown += data
+    os.close(master)
+    return proc.wait(timeout=300), shown.decode("utf-8", "replace")
+
+
+def test_dask_engine_shows_the_bar_and_the_dashboard(tmp_path):
+    abstract = "We train a {}B model on 8 A100 GPUs."
+    rows = [{"id": f"p{i}", "title": f"Paper {i}", "abstract": abstract.format(i + 1)} for i in range(60)]
+    (tmp_path / "c.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    code, err = _run_on_a_terminal(["batch", "c.jsonl", "--engine", "dask", "-o", "claims"], tmp_path)
+    assert code == 0, err
+    assert "extract: starting Dask:" in err  # the bar is there while the cluster starts
+    assert "extract: Dask dashboard at http" in err
+    frames = [f for f in err.replace("\n", "\r").split("\r") if f.startswith("extract: 100%")]
+    assert frames and "60 papers" in frames[-1]
+    size = (tmp_path / "c.jsonl").stat().st_size / 1024
+    assert f"{size:.3g}k/{size:.3g}k" in frames[-1]  # the input's bytes read of its total
+    assert f"extract: wrote claims, {Path('claims.papers.parquet')}, claims.rejects.jsonl" in err
+    assert len(list((tmp_path / "claims").glob("part-*.parquet"))) >= 1
+
+
+def test_dask_engine_quiet_prints_no_bar(tmp_path):
+    (tmp_path / "c.jsonl").write_text(JSONL, encoding="utf-8")
+    done = run_cli("batch", "c.jsonl", "--engine", "dask", "-o", "claims", "-q", cwd=tmp_path)
+    err = done.stderr.decode()
+    assert done.returncode == 0, err
+    assert "%" not in err and "dashboard" not in err
+    assert "extract: 2 records read, 2 papers (2 with claims, 0 empty), 0 duplicates, 0 rejected" in err

@@ -44,6 +44,7 @@ def _batch(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             merge=args.merge,
             scheduler_timeout=args.scheduler_timeout,
+            show_progress=not args.quiet,
             **common,
         )
     else:

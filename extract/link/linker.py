@@ -12,7 +12,7 @@ from __future__ import annotations
 from spacy.tokens import Doc
 
 from extract.claim import Claim
-from extract.link.results import LINK_WINDOW, link_sentence
+from extract.link.results import LINK_WINDOW, SentenceTrace, link_sentence
 from extract.link.roles import RoleCues, assign_roles
 from extract.link.scope import Cues, Mention
 from extract.rules.ruleset import DEFAULT_METRIC_VALUES, RuleSet, cached_rules
@@ -92,10 +92,16 @@ def mentions(
 
 
 def link_results(
-    doc: Doc, claims: list[Claim], found: list[Mention], proposed: list[str], cues: Cues
+    doc: Doc,
+    claims: list[Claim],
+    found: list[Mention],
+    proposed: list[str],
+    cues: Cues,
+    traces: dict[int, SentenceTrace] | None = None,
 ) -> list[Claim]:
     """Fill metric, dataset, method, model and baseline of every result row (sentence by
-    sentence, ``extract.link.results``) and model and method of every model size."""
+    sentence, ``extract.link.results``) and model and method of every model size;
+    ``traces`` (explain only) gets each sentence's ``SentenceTrace``."""
     by_sentence: dict[int, list[Mention]] = {}
     for mention in found:
         by_sentence.setdefault(mention.sentence, []).append(mention)
@@ -122,9 +128,9 @@ def link_results(
     for index, group in results.items():
         group.sort(key=lambda r: r[1])
         lo, hi, here, before = window(index, group[0][1], group[-1][2])
-        links.update(
-            link_sentence(doc, index, group, here, before, cues, proposed, size_names.get(index), lo, hi)
-        )
+        trace = None if traces is None else traces.setdefault(index, SentenceTrace())
+        size_name = size_names.get(index)
+        links.update(link_sentence(doc, index, group, here, before, cues, proposed, size_name, lo, hi, trace))
     out = []
     for claim in claims:
         if claim.kind == "result":

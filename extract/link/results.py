@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from spacy.tokens import Doc
 
@@ -318,6 +319,24 @@ def _inherit_metric(values: ValueList) -> None:
                 break
 
 
+@dataclass
+class SentenceTrace:
+    """How ``link_sentence`` linked one sentence, kept only when explain asks (its ``trace``):
+    the linker, its value lists, the metrics bound to values, and for each item and field
+    (metric, dataset, system) the step that set it. Batch runs build none."""
+
+    linker: SentenceLinker | None = None
+    lists: list[ValueList] = field(default_factory=list)
+    taken: set[int] = field(default_factory=set)
+    how: dict[tuple[int, str], str] = field(default_factory=dict)
+
+    def note(self, items: Iterable[Item], what: str, step: str) -> None:
+        """``step`` set ``what`` of those ``items`` that have one and no earlier step."""
+        for item in items:
+            if getattr(item, what) is not None:
+                self.how.setdefault((id(item), what), step)
+
+
 def link_sentence(
     doc: Doc,
     index: int,
@@ -329,12 +348,20 @@ def link_sentence(
     size_name: str | None,
     lo: int,
     hi: int,
+    trace: SentenceTrace | None = None,
 ) -> dict[int, dict]:
-    """Links of every result of one sentence: id(claim) → the fields to set."""
+    """Links of every result of one sentence: id(claim) → the fields to set; ``trace``
+    (explain only) records how."""
     linker = SentenceLinker(doc, index, here, previous, cues, proposed, lo, hi)
     lists = value_lists(doc, results, here, cues, linker.breaks, hi)
     respectively = any(w in cues.respectively for w in linker.lower)
     taken = _pair(lists, linker, respectively)
+    if trace is not None:
+        trace.linker, trace.lists, trace.taken = linker, lists, taken
+        items = [item for values in lists for item in values.items]
+        paired = "paired in order with a list of names" + (" ('respectively')" if respectively else " ('/')")
+        for what in ("metric", "dataset", "system"):
+            trace.note(items, what, paired)
     for values in lists:
         for item in values.items:
             if item.metric is None and item.claims:
@@ -342,12 +369,19 @@ def link_sentence(
                 item.bound = item.metric is not None
                 if item.metric is not None:
                     taken.add(id(item.metric))
+    if trace is not None:
+        trace.note(items, "metric", "written next to the value")
     value_starts = [start for _, start, _ in results]
     for values in lists:
         _inherit_metric(values)
         for item in values.items:
             item.dataset = item.dataset or linker.bound_dataset(item, value_starts)
+        if trace is not None:
+            trace.note(values.items, "metric", "shared with the value of its list it is written next to")
+            trace.note(values.items, "dataset", "written after the value, behind a preposition")
         _inherit_dataset(values)
+        if trace is not None:
+            trace.note(values.items, "dataset", "shared with the next (or previous) value of its list")
     back = linker.back_reference()
     out: dict[int, dict] = {}
     for values in lists:
@@ -355,6 +389,8 @@ def link_sentence(
         for item in (item for item in values.items if item.claims):
             if item.metric is None:
                 item.metric = linker.free_metric(item, taken)
+                if trace is not None:
+                    trace.note([item], "metric", "the nearest metric of its clause no other value takes")
             clo, chi = linker.clause(item.start)
             dataset = (
                 item.dataset or linker.nearest_dataset(item, clo, chi) or linker.nearest_dataset(item, lo, hi)

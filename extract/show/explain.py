@@ -1,14 +1,18 @@
 """``extract explain``: every span the rules produced in one abstract, and which rule did it.
 
 Pure functions build an ``Explanation`` from a processed Doc; ``render_text`` lays it out
-for a terminal and ``render_html`` highlights the spans with spaCy's displaCy span
-visualizer. Three kinds of row:
+for a terminal and ``render_html`` highlights the spans in the abstract's own text
+(``extract.show.highlight``). Four kinds of row:
 
 * claims — the rows of the claims table (value as written and normalized, qualifier,
   linked metric / dataset / method / model / baseline, and a result's role with the cue
   entry that decided it);
 * entities — every gazetteer or context name (``doc.ents``), with its rule id;
-* vetoes — where a reject rule matched (a claim pattern of its label is suppressed there).
+* vetoes — where a reject rule matched (a claim pattern of its label is suppressed there);
+* lost — claim matches that made no row (inside a name, vetoed, overlapped: which span won).
+
+Each result also says why each link was chosen and why the other candidates lost
+(``extract.show.why``); the link stage records that only when explain asks.
 """
 
 from __future__ import annotations
@@ -25,10 +29,13 @@ from spacy.tokens import Doc, Span
 
 from extract.claim import Claim
 from extract.errors import InputError, QueryError
+from extract.link.linker import mentions
+from extract.link.why import LinkWhy, explain_links
 from extract.match.matcher import CompiledRules
-from extract.rules.ruleset import CLAIM_LABELS, cached_rules
+from extract.rules.ruleset import CLAIM_LABELS, Rule, cached_rules
+from extract.show.highlight import Mark, abstract_html, mark_css
+from extract.show.why import lost_matches, why_lines
 
-SPANS_KEY = "explain"
 LINK_FIELDS = ("metric", "dataset", "method", "model", "baseline")
 COLORS = {
     "RESULT": "#7aecec",
@@ -67,6 +74,12 @@ class Explanation:
     claims: list[Row]
     entities: list[Row]
     vetoes: list[Row]
+    lost: list[Row] = field(default_factory=list)
+    links: dict[tuple[int, int], list[LinkWhy]] = field(default_factory=dict)
+
+    def why(self) -> list[tuple[int, str]]:
+        """The reasons of every result's links, as (depth, line)."""
+        return why_lines(self.claims, self.links)
 
 
 def number(value: float | None) -> str:
@@ -118,8 +131,15 @@ def _sentence_of(doc: Doc, span: Span) -> int:
     return 0
 
 
-def explain_doc(doc: Doc, vetoes: Sequence[Span] = (), names: dict[str, str] | None = None) -> Explanation:
-    """The explanation of a processed Doc; ``names`` maps rule ids to canonical names."""
+def explain_doc(
+    doc: Doc,
+    vetoes: Sequence[Span] = (),
+    names: dict[str, str] | None = None,
+    lost: Sequence[tuple[Span, Rule, str]] = (),
+    links: dict[tuple[int, int], list[LinkWhy]] | None = None,
+) -> Explanation:
+    """The explanation of a processed Doc; ``names`` maps rule ids to canonical names,
+    ``lost`` are the matches without a row (``lost_matches``), ``links`` the link reasons."""
     names = names or {}
     entities = [
         Row(
@@ -144,6 +164,11 @@ def explain_doc(doc: Doc, vetoes: Sequence[Span] = (), names: dict[str, str] | N
         claims=claims,
         entities=entities,
         vetoes=veto_rows,
+        lost=[
+            Row(rule.label.lower(), s.text, s.start_char, s.end_char, _sentence_of(doc, s), why, rule=rule.id)
+            for s, rule, why in lost
+        ],
+        links=links or {},
     )
 
 
@@ -172,45 +197,61 @@ def render_text(explanation: Explanation) -> str:
         out.append(f"Title: {explanation.title}")
     for i, sentence in enumerate(explanation.sentences):
         out.append(f"[s{i}] {sentence}")
-    sections = [
-        ("Claims", explanation.claims),
-        ("Entities", explanation.entities),
-        ("Vetoed by reject rules", explanation.vetoes),
-    ]
-    for heading, rows in sections:
+    for heading, rows in _sections(explanation):
         out.append("")
         out.append(f"{heading} ({len(rows)})")
         out.extend(_table(rows))
+    why = explanation.why()
+    out.append("")
+    out.append(f"Why these links ({sum(depth == 0 for depth, _ in why)} results)")
+    out.extend("  " * (depth + 1) + line for depth, line in why)
     return "\n".join(out) + "\n"
 
 
-def highlight_spans(doc: Doc, vetoes: Sequence[Span] = ()) -> list[Span]:
-    """Claim spans (labelled by kind), entities and vetoes, each carrying its rule id as kb_id."""
-    spans = []
-    for claim in doc._.claims or []:
-        if claim.kind not in QUANTITY_KINDS:
-            continue  # a method or dataset row is its first entity mention, shown below
-        span = doc.char_span(claim.start, claim.end, alignment_mode="expand")
-        if span is not None:
-            spans.append(Span(doc, span.start, span.end, label=claim.kind.upper(), kb_id=claim.rule or ""))
-    spans += [Span(doc, e.start, e.end, label=e.label_, kb_id=e.ent_id_) for e in doc.ents]
-    spans += [Span(doc, s.start, s.end, label="VETO", kb_id=s.id_) for s in vetoes]
-    return sorted(spans, key=lambda s: (s.start, -len(s)))
+def _sections(explanation: Explanation) -> list[tuple[str, list[Row]]]:
+    """The tables both views show, in order."""
+    return [
+        ("Claims", explanation.claims),
+        ("Entities", explanation.entities),
+        ("Vetoed by reject rules", explanation.vetoes),
+        ("Lost at matching", explanation.lost),
+    ]
 
 
-def render_html(doc: Doc, explanation: Explanation, vetoes: Sequence[Span] = ()) -> str:
-    """A standalone HTML page: the abstract with displaCy span highlights, then the claims."""
-    from spacy import displacy
+def highlights(explanation: Explanation) -> list[Mark]:
+    """Quantity claims (labelled by kind), entities and vetoes, each with its row's anchor
+    and a tooltip of its value and rule; a method or dataset row is its entity's mark."""
+    marks = []
+    for prefix, rows in (
+        ("claim", explanation.claims),
+        ("entity", explanation.entities),
+        ("veto", explanation.vetoes),
+    ):
+        for i, row in enumerate(rows):
+            if prefix == "claim" and row.kind not in QUANTITY_KINDS:
+                continue
+            label = "VETO" if prefix == "veto" else row.kind.upper()
+            title = " · ".join(p for p in (row.kind, row.value, row.rule) if p)
+            marks.append(Mark(row.start, row.end, label, title, f"{prefix}-{i}"))
+    return marks
 
-    doc.spans[SPANS_KEY] = highlight_spans(doc, vetoes)
-    options = {"spans_key": SPANS_KEY, "colors": COLORS}
-    markup = displacy.render(doc, style="span", options=options, page=False, jupyter=False)
-    header = "<tr><th>sentence</th><th>kind</th><th>text</th><th>value</th><th>context</th><th>rule</th></tr>"
-    rows = []
-    for row in explanation.claims:
-        context = "; ".join(f"{k}: {v}" for k, v in row.links.items())
-        cells = [f"s{row.sentence}", row.kind, row.text, row.value, context, row.rule]
-        rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+
+def render_html(doc: Doc, explanation: Explanation) -> str:
+    """A standalone HTML page: the abstract's own text with nested highlights and sentence
+    markers, the numbered sentences, the tables of the terminal view and the reasons of
+    every link (all escaped); no script."""
+    starts = [sent.start_char for sent in doc.sents]
+    markup = abstract_html(doc.text, highlights(explanation), starts)
+    sentences = "".join(
+        f"<li>[s{i}] {html.escape(sentence)}</li>" for i, sentence in enumerate(explanation.sentences)
+    )
+    prefixes = ("claim", "entity", "veto", "lost")
+    tables = "\n".join(
+        f"<h3>{heading} ({len(rows)})</h3>\n{_html_table(rows, prefix)}"
+        for (heading, rows), prefix in zip(_sections(explanation), prefixes)
+    )
+    why = explanation.why()
+    reasons = "".join(f'<li class="why{depth}">{html.escape(line)}</li>' for depth, line in why)
     title = html.escape(explanation.title or "extract explain")
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -220,15 +261,34 @@ body {{ font-family: -apple-system, BlinkMacSystemFont, "Segoe UI", Helvetica, A
        max-width: 60em; margin: 2em auto; }}
 table {{ border-collapse: collapse; font-size: 0.9em; }}
 td, th {{ border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; vertical-align: top; }}
+ul.sentences, ul.why {{ list-style: none; padding-left: 0; }}
+li.why0 {{ margin-top: 0.6em; font-weight: bold; }} li.why1 {{ margin-left: 1.5em; }}
+li.why2 {{ margin-left: 3em; color: #555; }}
+tr:target {{ outline: 2px solid #e66; }}
+{mark_css(COLORS)}
 </style></head>
 <body>
 <h2>{title}</h2>
-{markup}
-<h3>Claims ({len(explanation.claims)})</h3>
-<table>{header}{"".join(rows)}</table>
+<p class="abstract">{markup}</p>
+<ul class="sentences">{sentences}</ul>
+{tables}
+<h3>Why these links ({sum(depth == 0 for depth, _ in why)} results)</h3>
+<ul class="why">{reasons}</ul>
 </body>
 </html>
 """
+
+
+def _html_table(rows: Sequence[Row], prefix: str) -> str:
+    header = "<tr><th>sentence</th><th>kind</th><th>text</th><th>value</th><th>context</th><th>rule</th></tr>"
+    body = []
+    for i, row in enumerate(rows):
+        context = "; ".join(f"{k}: {v}" for k, v in row.links.items())
+        cells = [f"s{row.sentence}", row.kind, row.text, row.value, context, row.rule]
+        body.append(
+            f'<tr id="{prefix}-{i}">' + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
+        )
+    return f"<table>{header}{''.join(body)}</table>"
 
 
 class Explainer:
@@ -244,6 +304,8 @@ class Explainer:
         rejects = [r for r in ruleset.by_label(*CLAIM_LABELS) if r.get("reject")]
         self.rejects = CompiledRules(self.nlp.vocab, self.nlp.make_doc, rejects, ruleset.macros())
         self.names = {r.id: r.name + _direction(r) for r in ruleset.rules if r.name}
+        self.claim_rules = self.nlp.get_pipe("ml_claims").finder.rules
+        self.linker = self.nlp.get_pipe("ml_link")
 
     def doc(self, text: str, title: str = "") -> Doc:
         """The processed Doc; the title goes on before the pipeline runs (names read it)."""
@@ -264,10 +326,18 @@ class Explainer:
 
     def explain(self, text: str, title: str = "") -> tuple[Doc, Explanation]:
         doc = self.doc(text, title)
-        return doc, explain_doc(doc, self.vetoes(doc), self.names)
+        claims = doc._.claims or []
+        lost = lost_matches(doc, self.claim_rules.find(doc), claims)
+        return doc, explain_doc(doc, self.vetoes(doc), self.names, lost, self.links(doc))
+
+    def links(self, doc: Doc) -> dict[tuple[int, int], list[LinkWhy]]:
+        """Why each result's links: the link stage run again with its decisions recorded."""
+        link = self.linker
+        found = mentions(doc, link.names, link.models, link.fits)
+        return explain_links(doc, doc._.claims or [], found, doc._.proposed or [], link.cues)
 
     def html(self, doc: Doc, explanation: Explanation) -> str:
-        return render_html(doc, explanation, self.vetoes(doc))
+        return render_html(doc, explanation)
 
 
 def _direction(rule) -> str:

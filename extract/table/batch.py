@@ -729,21 +729,24 @@ class Progress:
     rate and ETA (the files' sizes are known without a counting pass), the papers done beside
     them. With standard input (no size) a papers counter instead."""
 
-    def __init__(self, position: ReadPosition, enabled: bool = True, file=None) -> None:
+    def __init__(
+        self, position: ReadPosition, enabled: bool = True, file=None, desc: str = "extract: loading rules"
+    ) -> None:
         from tqdm import tqdm
 
         self.position = position
         self.papers = 0
+        self.file = file or sys.stderr
         by_bytes = bool(position.total)
         self.bar = tqdm(
             total=position.total if by_bytes else None,
             unit="B" if by_bytes else " papers",
             unit_scale=by_bytes,
             unit_divisor=1024,
-            file=file or sys.stderr,
+            file=self.file,
             mininterval=0.5,
             disable=not enabled,
-            desc="extract: loading rules",
+            desc=desc,
             # a pty that reports a 0×0 size would hide the bar: the size shutil falls back to
             ncols=min(shutil.get_terminal_size().columns, 120),
             nrows=shutil.get_terminal_size().lines,
@@ -752,6 +755,10 @@ class Progress:
 
     def running(self) -> None:
         self.bar.set_description_str("extract", refresh=True)
+
+    def note(self, line: str) -> None:
+        """One line above the bar (printed even when the bar is off: not a terminal)."""
+        self.bar.write(line, file=self.file)
 
     def update(self, papers: int) -> None:
         """A chunk is done: ``papers`` more papers."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -23,8 +24,17 @@ import pandas as pd
 from spacy.language import Language
 
 from extract.errors import ExtractError, OutputError
-from extract.io.read import DEFAULT_FIELDS, Fields, expand_inputs, iter_records
-from extract.table.batch import Batch, ChunkResult, FileSink, Summary, check_outputs, extract_chunk, run_into
+from extract.io.read import DEFAULT_FIELDS, Fields, ReadPosition, expand_inputs, iter_records
+from extract.table.batch import (
+    Batch,
+    ChunkResult,
+    FileSink,
+    Progress,
+    Summary,
+    check_outputs,
+    extract_chunk,
+    run_into,
+)
 from extract.table.frames import CLAIM_COLUMNS, STDOUT, TableWriter, table_stem, table_suffix
 
 
@@ -133,9 +143,12 @@ def run_dask(
     merge: bool = False,
     client=None,
     scheduler_timeout: float = SCHEDULER_TIMEOUT,
+    show_progress: bool = True,
 ) -> Summary:
     """``extract batch --engine dask``: ``output`` is the claims directory (``--merge``:
-    ``output`` is one Parquet file and the partitions go to ``OUTPUT.parts/``)."""
+    ``output`` is one Parquet file and the partitions go to ``OUTPUT.parts/``). On a
+    terminal the local engine's bar shows from the start (while the cluster starts) and
+    moves as chunks come back; ``show_progress`` also prints the dashboard's address."""
     try:
         import dask.distributed  # noqa: F401
     except ImportError as exc:
@@ -157,13 +170,20 @@ def run_dask(
     rejects_path = Path(rejects) if rejects else stem.with_name(stem.name + ".rejects.jsonl")
     paths = expand_inputs(inputs)
     check_outputs(paths, {"-o": output, "--papers": papers_path, "--rejects": rejects_path})
+    position = ReadPosition(paths)
+    progress = Progress(position, show_progress and sys.stderr.isatty(), desc="extract: starting Dask")
+    summary = Summary(outputs=[str(p) for p in (output, papers_path, rejects_path)])
     owned = None
-    if client is None:
-        client = owned = _connect(scheduler, scheduler_timeout)
     try:
+        if client is None:
+            client = owned = _connect(scheduler, scheduler_timeout)
+        if show_progress:
+            progress.note(f"extract: Dask dashboard at {client.dashboard_link or 'none (no dashboard)'}")
+        progress.running()
         sink = FileSink(PartitionWriter(directory, output if merge else None), papers_path, rejects_path)
-        records = iter_records(paths, fields)
-        return run_into(sink, records, dask_runner(client, rules), strict, started)
+        records = iter_records(paths, fields, position)
+        return run_into(sink, records, dask_runner(client, rules), strict, started, progress, summary)
     finally:
+        progress.close()
         if owned is not None:
             owned.close()
