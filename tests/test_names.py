@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from extract.io.read import read_papers
 from extract.match import names
 from extract.match.names import coined_names, looks_coined, occurrences, title_name
-from extract.text.abbreviations import find_abbreviations
+from extract.text.abbreviations import _words_start, find_abbreviations
 from extract.text.compiled import WordFinder
 
 from .conftest import SEEDS
@@ -43,6 +43,20 @@ def test_abbreviation_found_after_long_text_with_offsets(filler):
     assert (found.short, found.long) == ("SRU", "simple recurrent unit")
     assert text[found.long_start : found.long_start + len(found.long)] == found.long
     assert text[found.short_start : found.short_start + 3] == "SRU"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "bb", "x" * 300, " ", "  ", "\n", "\u00a0", "\x1c"]), max_size=60).map(
+        "".join
+    ),
+    st.integers(1, 12),
+)
+def test_words_start_is_where_the_last_words_before_a_place_start(text, count):
+    """The start of the ``count``-th last word before the end (the first word if fewer;
+    None if none), however far back it lies: each word as ``\\S+`` sees it."""
+    words = [m.start() for m in re.finditer(r"\S+", text)]
+    assert _words_start(text, len(text), count) == (words[-count:][0] if words else None)
 
 
 @pytest.mark.parametrize(

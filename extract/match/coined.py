@@ -9,7 +9,6 @@ defines as generic ("reinforcement learning (RL)") or that ``generic_terms`` lis
 from __future__ import annotations
 
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
 
 from extract.match.context import Name, NameCues, confirm_shapes, list_names, one_kind
 from extract.match.names import ProposalCues, coined_names, generic_short_forms, occurrences
@@ -38,10 +37,12 @@ class CoinedNameTagger:
         text = doc_text(doc)
         extensions = doc._  # each "doc._" builds a new accessor object
         abbreviations = find_abbreviations(text)
-        # (surface text, span) once: Doc.ents builds every Span, Span.text joins tokens
-        ents = [(text[e.start_char : e.end_char], e) for e in doc.ents]
-        listed = {surface for surface, e in ents if e.label_ == "GENERIC"}
-        known = {surface: e.label_ for surface, e in ents if _from_gazetteer(e)}
+        # each entity once as a Name with its token bounds: Doc.ents builds every Span, and
+        # each Span property looks its strings up again
+        entities = {Name(e.start_char, e.end_char, e.label_, e.id_): (e.start, e.end) for e in doc.ents}
+        ents = [(text[n.start : n.end], n) for n in entities]
+        listed = {surface for surface, n in ents if n.label == "GENERIC"}
+        known = {surface: n.label for surface, n in ents if _from_gazetteer(n.rule)}
         found = coined_names(
             extensions.title or "",
             text,
@@ -58,27 +59,28 @@ class CoinedNameTagger:
         # an acronym the paper defines for a field or class ("reinforcement learning (RL)")
         # is generic — unless it is the name the paper coins
         generic = (generic_short_forms(abbreviations) - {c.text for c in coined}) | listed
+        tokens = {(n.start, n.end): bounds for n, bounds in entities.items()}  # char → token bounds
         new_ents = []
         for name in coined:
             label, rule = ("DATASET", PROPOSED_DATASET) if name.is_dataset else ("METHOD", PROPOSED_METHOD)
             for start in occurrences(name.text, text):
-                span = doc.char_span(start, start + len(name.text), alignment_mode="strict")
-                if span is not None:
-                    new_ents.append(Span(doc, span.start, span.end, label=label, span_id=rule))
+                end = start + len(name.text)
+                bounds = _token_bounds(doc, tokens, start, end)
+                if bounds is not None:
+                    new_ents.append((bounds, Name(start, end, label, rule)))
         coined_texts = {c.text for c in coined}
         kept = [
-            e
-            for surface, e in ents
-            if not (e.ent_id_.startswith(SHAPE_RULE_PREFIX) and surface in generic) and e.label_ != "GENERIC"
+            (entities[n], n)
+            for surface, n in ents
+            if not (n.rule.startswith(SHAPE_RULE_PREFIX) and surface in generic) and n.label != "GENERIC"
         ]
-        spans = filter_spans(new_ents + kept)  # longest first; ties keep the coined name
-        spans += [e for _, e in ents if e.label_ == "GENERIC"]  # a list skips them
-        names = sorted(Name(e.start_char, e.end_char, e.label_, e.id_) for e in spans)
-        names = list_names(text, names, self.cues, frozenset(generic))
+        chosen = _longest_first(new_ents + kept)  # ties keep the coined name
+        chosen += [n for _, n in ents if n.label == "GENERIC"]  # a list skips them
+        names = list_names(text, sorted(chosen), self.cues, frozenset(generic))
         names = [n for n in names if n.label != "GENERIC"]
         names = one_kind(text, confirm_shapes(text, names, abbreviations, self.cues, frozenset(coined_texts)))
-        if names != sorted(Name(e.start_char, e.end_char, e.label_, e.ent_id_) for _, e in ents):
-            doc.ents = _spans(doc, names)  # else doc.ents stays as it is
+        if names != sorted(entities):
+            _set_entities(doc, names, entities, tokens)  # else doc.ents stays as it is
         extensions.proposed = [c.text for c in coined if not c.is_dataset]
         extensions.aliases = {  # "FooNet (FN)": FN is another name of FooNet
             a.short: a.long for a in abbreviations if a.long in coined_texts
@@ -87,15 +89,59 @@ class CoinedNameTagger:
         return doc
 
 
-def _spans(doc: Doc, names: list[Name]) -> list[Span]:
-    out = []
+Bounds = tuple[int, int]  # a span's first token and the token after its last
+
+
+def _token_bounds(doc: Doc, tokens: dict[Bounds, Bounds], start: int, end: int) -> Bounds | None:
+    """The tokens of characters [start, end) (None if they cut a token): added to ``tokens``,
+    which holds the ones already known, so each is looked up once."""
+    bounds = tokens.get((start, end))
+    if bounds is None:
+        span = doc.char_span(start, end, alignment_mode="strict")
+        if span is None:
+            return None
+        bounds = tokens[(start, end)] = (span.start, span.end)
+    return bounds
+
+
+def _longest_first(candidates: list[tuple[Bounds, Name]]) -> list[Name]:
+    """``spacy.util.filter_spans`` on token bounds: the (first) longest of overlapping names
+    wins, without a Span for each candidate."""
+    ordered = sorted(candidates, key=lambda c: (c[0][1] - c[0][0], -c[0][0]), reverse=True)
+    chosen, seen = [], set()
+    for (start, end), name in ordered:
+        if start not in seen and end - 1 not in seen:  # as filter_spans: the edges are checked
+            chosen.append(name)
+            seen.update(range(start, end))
+    return chosen
+
+
+def _set_entities(
+    doc: Doc, names: list[Name], entities: dict[Name, Bounds], tokens: dict[Bounds, Bounds]
+) -> None:
+    """``doc.ents = names`` (those that cut a token dropped), writing only what changed:
+    spaCy's setter rewrites every token, in Python. ``entities`` are the doc's (with their
+    token bounds), written by the ``doc.ents`` setter of ``ml_entities``, so the tokens
+    outside them are outside already and those of an entity that stays hold it already."""
+    wanted = {}
     for name in names:
-        span = doc.char_span(name.start, name.end, label=name.label, alignment_mode="strict")
-        if span is not None:
-            out.append(Span(doc, span.start, span.end, label=name.label, span_id=name.rule))
-    return out
+        bounds = _token_bounds(doc, tokens, name.start, name.end)
+        if bounds is not None:
+            wanted[name] = bounds
+    if not entities:  # maybe never set: every token is written
+        doc.ents = [Span(doc, s, e, label=n.label, span_id=n.rule) for n, (s, e) in wanted.items()]
+        return
+    added = [(name, bounds) for name, bounds in wanted.items() if entities.get(name) != bounds]
+    gone = [bounds for name, bounds in entities.items() if wanted.get(name) != bounds]
+    covered = {i for _, (start, end) in added for i in range(start, end)}
+    freed = sorted({i for start, end in gone for i in range(start, end)} - covered)
+    doc.set_ents(
+        [Span(doc, start, end, label=name.label, span_id=name.rule) for name, (start, end) in added],
+        outside=[Span(doc, i, i + 1) for i in freed],
+        default="unmodified",
+    )
 
 
-def _from_gazetteer(ent: Span) -> bool:
+def _from_gazetteer(rule: str) -> bool:
     """Listed by name in a rule file, not guessed from shape or context."""
-    return ".shape." not in ent.ent_id_ and ".context." not in ent.ent_id_
+    return ".shape." not in rule and ".context." not in rule

@@ -79,13 +79,22 @@ def _alternatives(words: frozenset[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
+class _Kind(NamedTuple):
+    """A noun kind's list patterns, anchored at a noun of theirs."""
+
+    plural: re.Pattern  # a plural noun here: "the A, B and C datasets" may end here
+    head: re.Pattern  # noun + opener, on the lower-cased text: "datasets such as"
+    opened: re.Pattern  # noun + opener + list: "datasets such as A, B and C"
+    label: str
+
+
 @dataclass(frozen=True)
 class _ListPatterns:
-    """A noun's list patterns, all anchored at the noun: the lists are looked for only where
-    a noun stands (found in one scan), not at every capital of the text."""
+    """The lists are looked for only where a noun stands (found in one scan), not at every
+    capital of the text."""
 
     finder: WordFinder  # every dataset and method noun
-    kinds: tuple[tuple[re.Pattern, re.Pattern, str], ...]  # (plural noun here, noun + opener + list, label)
+    kinds: tuple[_Kind, ...]
 
 
 _CLOSED = re.compile(rf"(?P<items>{_LIST})\s+\Z")  # "the A, B and C" right before the noun
@@ -95,15 +104,15 @@ _WINDOW = 240  # characters before a noun a closed list may take
 @functools.lru_cache(maxsize=8)
 def _list_patterns(cues: NameCues) -> _ListPatterns:
     kinds = []
+    opener = _alternatives(cues.list_openers)
     for nouns, label in ((cues.dataset_nouns, "DATASET"), (cues.method_nouns, "METHOD")):
         plural = frozenset(n for n in nouns if n.endswith(("s", "corpora")))
-        opener = _alternatives(cues.list_openers)
+        head = rf"(?:{_alternatives(nouns)})\s*(?:,\s*)?(?:{opener})"
         kinds.append(
-            (
+            _Kind(
                 re.compile(rf"(?:{_alternatives(plural)})\b"),
-                re.compile(
-                    rf"(?:{_alternatives(nouns)})\s*(?:,\s*)?(?:{opener})\s*(?P<items>{_LIST})", re.IGNORECASE
-                ),
+                re.compile(head),
+                re.compile(rf"{head}\s*(?P<items>{_LIST})", re.IGNORECASE),
                 label,
             )
         )
@@ -112,28 +121,35 @@ def _list_patterns(cues: NameCues) -> _ListPatterns:
 
 
 def _lists(text: str, cues: NameCues):
-    """(start of the list, the list text, label) for every list a noun closes or opens."""
+    """(start of the list, the list text, label) for every list a noun closes or opens.
+
+    Where a noun opens no list (most places), the list regex is not run: its head is
+    matched first on the lower-cased text, without IGNORECASE, which tries the nouns of
+    an alternation one by one where a case-sensitive one skips those of another letter."""
     patterns = _list_patterns(cues)
     lowered = text.lower()
-    starts = patterns.finder.starts(lowered) if len(lowered) == len(text) else range(len(text))
+    aligned = len(lowered) == len(text)  # else every offset is tried, with the list regex
+    starts = patterns.finder.starts(lowered) if aligned else range(len(text))
     last = -1
     for at in starts:
         if at == last or (at and text[at - 1].isalnum()):
             continue
         last = at
-        for plural, opened, label in patterns.kinds:
-            if plural.match(text, at) and _name_before(text, at):
+        for kind in patterns.kinds:
+            if kind.plural.match(text, at) and _name_before(text, at):
                 closed = _CLOSED.search(text, max(0, at - _WINDOW), at)
                 if closed:
-                    yield closed.start("items"), closed.group("items"), label
-            match = opened.match(text, at)
+                    yield closed.start("items"), closed.group("items"), kind.label
+            match = kind.opened.match(text, at) if not aligned or kind.head.match(lowered, at) else None
             if match:
-                yield match.start("items"), match.group("items"), label
+                yield match.start("items"), match.group("items"), kind.label
 
 
 def _name_before(text: str, at: int) -> bool:
     """Whether the word before ``at`` starts like a name (a cheap test before the list regex)."""
-    end = len(text[:at].rstrip())
+    end = at
+    while end and text[end - 1].isspace():
+        end -= 1
     start = max(text.rfind(" ", 0, end), text.rfind("\n", 0, end)) + 1
     return start < end and (text[start].isupper() or text[start].isdigit())
 

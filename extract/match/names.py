@@ -200,6 +200,7 @@ def coined_names(
         in_title = bool(cues.dataset_noun.search(subtitle)) and not cues.method_noun.search(subtitle)
         found[where.group()] = in_title or _is_dataset_after(text, where.end(), cues)
     cue_starts = _possible_cues(text, cues.finder)
+    not_coined = known | generic
     for sentence_start, sentence in _sentences(text):
         if cue_starts is not None:
             first_cue = bisect.bisect_left(cue_starts, sentence_start)
@@ -214,7 +215,7 @@ def coined_names(
             a
             for a in abbreviations
             if sentence_start + cue_end <= a.short_start < sentence_start + len(sentence)
-            and a.short not in known | generic
+            and a.short not in not_coined
         ]
         for abbreviation in defined[:1]:
             end = abbreviation.short_start + len(abbreviation.short)
@@ -238,14 +239,14 @@ def coined_names(
                 key=lambda candidate: candidate[1],
             )
         for word, start in candidates:
-            if _SOURCE_BEFORE.search(window[:start]):
-                continue  # "a set built from UnifiedQA": a source, not a coinage
             is_definition = bool(defined_here)
             if (
                 (_looks_coined(word, cues.not_names) or " " in word)
                 and word not in generic
                 and (is_definition or word not in known)
             ):
+                if _SOURCE_BEFORE.search(window[:start]):
+                    continue  # "a set built from UnifiedQA": a source, not a coinage
                 at = sentence_start + cue_end + start
                 found.setdefault(
                     word,

@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 
 _PAREN = re.compile(r"\(([^()]{1,12})\)")
-_WORD = re.compile(r"\S+")
 
 
 @dataclass(frozen=True)
@@ -56,16 +55,20 @@ def _is_short_form(text: str) -> bool:
     return any(c.isupper() for c in stripped)
 
 
-def _words_before(text: str, end: int, count: int) -> list[re.Match]:
-    """The last ``count`` words before ``end``, read from a stretch of text just before it
-    (a stretch grown until it holds more than ``count`` words or reaches the start; the
-    extra first word may be cut by the stretch's edge, so it is never returned)."""
+def _words_start(text: str, end: int, count: int) -> int | None:
+    """Where the last ``count`` words before ``end`` start (None: there is none), read from a
+    stretch of text just before it (a stretch grown until it holds more than ``count`` words
+    or reaches the start; the extra first word may be cut by the stretch's edge, so it is
+    never taken). Split from the right, not matched word by word: the words are not needed."""
     size = 256
     while True:
         start = max(0, end - size)
-        words = list(_WORD.finditer(text, start, end))
-        if len(words) > count or start == 0:
-            return words[-count:]
+        stretch = text[start:end]
+        parts = stretch.rsplit(None, count)  # the words, after what comes before them
+        if len(parts) > count or start == 0:
+            rest = len(parts[0]) if len(parts) > count else 0
+            words = stretch[rest:].lstrip()
+            return start + len(stretch) - len(words) if words else None
         size *= 4
 
 
@@ -81,10 +84,9 @@ def find_abbreviations(text: str) -> list[Abbreviation]:
         if not _is_short_form(short):
             continue
         max_words = min(len(short_key) + 5, len(short_key) * 2)
-        window = _words_before(text, match.start(), max_words)
-        if not window:
+        window_start = _words_start(text, match.start(), max_words)
+        if window_start is None:
             continue
-        window_start = window[0].start()
         candidate = text[window_start : match.start()].rstrip()
         start = _best_long_form(short_key, candidate)
         if start is None:

@@ -257,6 +257,8 @@ cdef class WordFinder:
     cdef const int64_t[::1] bounds  # word w: chars[bounds[w]:bounds[w + 1]]
     cdef const int64_t[::1] by_first  # words starting with character c < 128:
     cdef const int64_t[::1] first_start  # by_first[first_start[c]:first_start[c + 1]]
+    cdef const uint64_t[:, ::1] second  # bit d of second[c, d >> 6]: a word starts with c, d
+    cdef const uint8_t[::1] single  # 1 at c: the character c is a word
     cdef readonly tuple words
 
     def __init__(self, words) -> None:
@@ -269,6 +271,14 @@ cdef class WordFinder:
         self.by_first = numpy.argsort(firsts, kind="stable").astype(numpy.int64)
         counts = numpy.bincount(firsts, minlength=128)
         self.first_start = numpy.concatenate([[0], numpy.cumsum(counts)]).astype(numpy.int64)
+        second = numpy.zeros((128, 2), dtype=numpy.uint64)
+        single = numpy.zeros(128, dtype=numpy.uint8)
+        for w in self.words:
+            if len(w) == 1:
+                single[ord(w)] = 1
+            else:
+                second[ord(w[0]), ord(w[1]) >> 6] |= numpy.uint64(1) << numpy.uint64(ord(w[1]) & 63)
+        self.second, self.single = second, single
 
     def starts(self, str text) -> list:
         """Sorted starts of every occurrence, overlapping ones included."""
@@ -277,10 +287,17 @@ cdef class WordFinder:
         cdef void *data = PyUnicode_DATA(text)
         cdef const uint32_t[::1] chars = self.chars
         cdef const int64_t[::1] bounds = self.bounds, by_first = self.by_first, first_start = self.first_start
+        cdef const uint64_t[:, ::1] second = self.second
+        cdef const uint8_t[::1] single = self.single
+        cdef Py_ssize_t d
         found = []
         for i in range(n):
             c = PyUnicode_READ(kind, data, i)
             if c >= 128 or first_start[c] == first_start[c + 1]:
+                continue
+            # a common letter mostly starts no word: the next character rules those out
+            d = PyUnicode_READ(kind, data, i + 1) if i + 1 < n else 128  # 128: no next one
+            if not single[c] and (d >= 128 or not (second[c, d >> 6] >> (d & 63)) & 1):
                 continue
             for j in range(first_start[c], first_start[c + 1]):
                 w = by_first[j]
