@@ -41,6 +41,12 @@ def sentence_text(doc: Doc, index: int) -> str:
     return doc_text(doc)[span[0].idx : last.idx + len(last.text)]
 
 
+def lower_words(doc: Doc, start: int, end: int) -> list[str]:
+    """The lowercased words of tokens [start, end) in one pass over a Span: ``doc[i]`` goes
+    through Python indexing for each token."""
+    return [token.lower_ for token in doc[start:end]]
+
+
 def sentence_span(doc: Doc, index: int) -> Span:
     """Sentence ``index`` of ``doc`` as a Span."""
     starts = sentence_index(doc)
