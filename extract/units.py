@@ -95,8 +95,10 @@ _UNIT_SHAPE = re.compile(r"^[^\W\d]\w*(?:/[^\W\d]\w*)?$")
 _registry: dict[tuple[tuple[Path, int], ...], pint.UnitRegistry] = {}
 
 
+@lru_cache(maxsize=65536)
 def parse_number(text: str) -> float | None:
-    """'10,000' → 1e4, '3.8e25' → 3.8e25, '10^{24}' → 1e24, 'two' → 2.0; else None."""
+    """'10,000' → 1e4, '3.8e25' → 3.8e25, '10^{24}' → 1e24, 'two' → 2.0; else None. Cached:
+    the normalizer asks again for each word of every span it reads."""
     cleaned = text.strip().translate(_NUMBER_SPACES)
     if _PLAIN.match(cleaned):
         value = float(cleaned)
