@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache, lru_cache, partial
 from pathlib import Path
 
 import pint
@@ -95,8 +95,10 @@ _UNIT_SHAPE = re.compile(r"^[^\W\d]\w*(?:/[^\W\d]\w*)?$")
 _registry: dict[tuple[tuple[Path, int], ...], pint.UnitRegistry] = {}
 
 
+@lru_cache(maxsize=65536)
 def parse_number(text: str) -> float | None:
-    """'10,000' → 1e4, '3.8e25' → 3.8e25, '10^{24}' → 1e24, 'two' → 2.0; else None."""
+    """'10,000' → 1e4, '3.8e25' → 3.8e25, '10^{24}' → 1e24, 'two' → 2.0; else None. Cached:
+    the normalizer asks again for each word of every span it reads."""
     cleaned = text.strip().translate(_NUMBER_SPACES)
     if _PLAIN.match(cleaned):
         value = float(cleaned)
@@ -259,25 +261,7 @@ class UnitNormalizer:
         self.ureg = registry(unit_files)
         self.scales = {scale_key(w): v for w, v in (scales or {}).items()}
         self.money_scales = {**self.scales, **{scale_key(w): v for w, v in (money_scales or {}).items()}}
-        self.canonical = lru_cache(maxsize=4096)(self._canonical)
-        self._dimension = lru_cache(maxsize=4096)(self._find_dimension)
-
-    def _find_dimension(self, unit: str) -> str:
-        found = self.canonical(unit)
-        if found is None:
-            return ""
-        return str(self.ureg.Quantity(1.0, found[1]).dimensionality)
-
-    def _canonical(self, unit: str) -> tuple[float, str] | None:
-        name = _SURFACE_UNITS.get(unit, unit)
-        candidates = [name, name.replace("-", "_").replace(" ", "_"), name.lower()]
-        for candidate in dict.fromkeys(c for c in candidates if _UNIT_SHAPE.match(c)):
-            try:
-                quantity = self.ureg.Quantity(1.0, candidate).to_base_units()
-            except (pint.errors.PintError, ValueError):
-                continue
-            return float(quantity.magnitude), _unit_name(quantity.units)
-        return None
+        self.canonical, self._dimension = _lookups(self.ureg)
 
     def scale_of(self, text: str, after_currency: bool = False) -> float | None:
         """'B' → 1e9, 'million' → 1e6, 'm' → 1e6 after a currency sign; else None."""
@@ -306,6 +290,37 @@ class UnitNormalizer:
             return None
         factor, canonical = found
         return value * factor, canonical
+
+
+Conversion = tuple[float, str]  # (factor to the base units, their name)
+
+
+@cache
+def _lookups(ureg: pint.UnitRegistry) -> tuple[Callable[[str], Conversion | None], Callable[[str], str]]:
+    """The cached (canonical, dimension) lookups of one registry, shared by every normalizer
+    built on it: a registry lives as long as the process, and each pipeline built in it
+    (tests, ``explain``, benchmarks) no longer asks pint again for the units seen before,
+    most of them words that are no unit (each a failed parse with exceptions)."""
+    canonical = lru_cache(maxsize=4096)(partial(_canonical, ureg))
+
+    def dimension(unit: str) -> str:
+        found = canonical(unit)
+        return "" if found is None else str(ureg.Quantity(1.0, found[1]).dimensionality)
+
+    return canonical, lru_cache(maxsize=4096)(dimension)
+
+
+def _canonical(ureg: pint.UnitRegistry, unit: str) -> Conversion | None:
+    """The conversion of a written unit; None for no unit."""
+    name = _SURFACE_UNITS.get(unit, unit)
+    candidates = [name, name.replace("-", "_").replace(" ", "_"), name.lower()]
+    for candidate in dict.fromkeys(c for c in candidates if _UNIT_SHAPE.match(c)):
+        try:
+            quantity = ureg.Quantity(1.0, candidate).to_base_units()
+        except (pint.errors.PintError, ValueError):
+            continue
+        return float(quantity.magnitude), _unit_name(quantity.units)
+    return None
 
 
 def _unit_name(units: pint.Unit) -> str:

@@ -16,7 +16,7 @@ from extract.link.results import LINK_WINDOW, SentenceTrace, link_sentence
 from extract.link.roles import RoleCues, assign_roles
 from extract.link.scope import Cues, Mention
 from extract.rules.ruleset import DEFAULT_METRIC_VALUES, RuleSet, cached_rules
-from extract.text.doc import doc_text, sentence_index, sentence_of, sentence_span
+from extract.text.doc import doc_text, lower_words, sentence_index, sentence_of, sentence_span
 
 DEVICE_CLASSES = {"GPU", "TPU"}
 
@@ -72,15 +72,17 @@ def mentions(
     """METRIC / DATASET / METHOD entities; ``names`` maps rule ids to canonical names, ``fits``
     metric rule ids to the kinds of value they are written in."""
     starts = sentence_index(doc)
+    text = doc_text(doc)  # (Span.text joins tokens)
     found = []
     for ent in doc.ents:
-        if ent.label_ not in ("METRIC", "DATASET", "METHOD"):
+        label = ent.label_
+        if label not in ("METRIC", "DATASET", "METHOD"):
             continue
         rule = ent.ent_id_
         found.append(
             Mention(
-                ent.label_,
-                names.get(rule) or ent.text,
+                label,
+                names.get(rule) or text[ent.start_char : ent.end_char],
                 ent.start,
                 ent.end,
                 sentence_of(starts, ent.start),
@@ -165,7 +167,7 @@ def _size_method(
     own = [m.name for m in methods if m.name in proposed]
     if own:
         return own[0]
-    if proposed and any(doc[i].lower_ in cues.own_system for i in range(lo, hi)):
+    if proposed and any(w in cues.own_system for w in lower_words(doc, lo, hi)):
         return proposed[0]
     before = [m for m in methods if m.end <= start]
     return before[-1].name if before else None

@@ -33,6 +33,7 @@ from extract.link.scope import (
     value_lists,
 )
 from extract.rules.ruleset import DEFAULT_METRIC_VALUES, VALUE_KINDS
+from extract.text.doc import lower_words
 
 # Linking looks this many tokens to each side of a claim, within its sentence (and at the
 # last tokens of the previous sentence). Abstract sentences are far shorter (the longest of
@@ -76,8 +77,8 @@ class SentenceLinker:
         self.mentions = found
         self.starts = [m.start for m in found]
         self.previous = previous
-        self.breaks = clause_breaks(doc, lo, hi, cues)
-        self.lower = [doc[i].lower_ for i in range(lo, hi)]
+        self.lower = lower_words(doc, lo, hi)
+        self.breaks = clause_breaks(self.lower, lo, cues)
         self.datasets = {m.name for m in found if m.label == "DATASET"}
 
     def word(self, i: int) -> str:
@@ -173,7 +174,7 @@ class SentenceLinker:
 
     def objects(self, lo: int, hi: int) -> set[int]:
         """Methods of tokens [lo, hi) that stand after a comparison cue: baselines, not subjects."""
-        cue = next((i for i in range(lo, hi) if self.word(i) in self.cues.comparison), None)
+        cue = next((i for i, w in enumerate(self.words(lo, hi), lo) if w in self.cues.comparison), None)
         if cue is None:
             return set()
         return {id(m) for m in self.near(cue, hi, "METHOD")}
@@ -209,7 +210,8 @@ class SentenceLinker:
         """The first method after a comparison cue of the item's clause (before the item, or
         just after it: '3x faster than X')."""
         lo, hi = self.clause(item.start)
-        cue = next((i for i in range(lo, item.start) if self.word(i) in self.cues.comparison), None)
+        before = self.words(lo, item.start)
+        cue = next((i for i, w in enumerate(before, lo) if w in self.cues.comparison), None)
         if cue is None:
             after = self.words(item.end, min(hi, item.end + _COMPARISON_AFTER_GAP))
             k = next((k for k, w in enumerate(after) if w in self.cues.comparison), None)

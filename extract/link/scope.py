@@ -7,6 +7,7 @@ words such as 'while' or ';'), lists of values ('92.9%, 93.1% and 93.2%'), range
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 
 from spacy.tokens import Doc
@@ -73,9 +74,10 @@ class ValueList:
     slashed: bool = True  # every item joined by '/' ('18%/50%')
 
 
-def clause_breaks(doc: Doc, start: int, end: int, cues: Cues) -> list[int]:
-    """Token indexes in [start, end) where a new clause begins."""
-    return [i for i in range(start, end) if doc[i].lower_ in cues.clause_break]
+def clause_breaks(words: Sequence[str], start: int, cues: Cues) -> list[int]:
+    """Token indexes where a new clause begins, of the lowercased ``words`` of the tokens
+    from ``start`` on."""
+    return [i for i, word in enumerate(words, start) if word in cues.clause_break]
 
 
 def clause_of(breaks: list[int], token: int) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from spacy.tokens import Doc, Span, Token
 
@@ -136,12 +137,14 @@ def _group_at(
         # the pattern stopped at the number: its unit may still follow ("accuracy of 85 %")
         limit = min(sentence_span(doc, sentence_of(sentence_index(doc), i)).end, j + _UNIT_LOOKAHEAD)
     words_end = j
-    while (
-        words_end < limit
-        and not is_number(doc[words_end])
-        and (words_end < span_end or doc[words_end].ent_type_ not in UNIT_STOP_ENTITIES)
-        and (doc[words_end].text == "-" or doc[words_end].text.lower() not in connectors)
-    ):
+    while words_end < limit:
+        word = doc[words_end]
+        if (
+            is_number(word)
+            or (words_end >= span_end and word.ent_type_ in UNIT_STOP_ENTITIES)
+            or (word.text != "-" and word.text.lower() in connectors)
+        ):
+            break
         words_end += 1
     first = j
     while first < words_end and doc[first].text in _UNIT_LEAD:
@@ -177,19 +180,21 @@ def _choose_unit(doc: Doc, start: int, end: int, units: UnitNormalizer) -> tuple
     ("35 ms per token"), its longest known prefix; otherwise a compound count noun reads by
     its head, the last word ("1.4 million image-text pairs"), before any shorter prefix.
     """
-    rate = next((i for i in range(start, end) if doc[i].lower_ in ("per", "/")), end)
-    end = rate  # "35 ms per token" is 35 ms, "100 samples/s" 100 samples (ANNOTATION.md)
-    if start >= end:
+    run = list(doc[start:end])  # the tokens read once: each doc[i] builds a Token
+    rate = next((k for k, t in enumerate(run) if t.lower_ in ("per", "/")), len(run))
+    run = run[:rate]  # "35 ms per token" is 35 ms, "100 samples/s" 100 samples (ANNOTATION.md)
+    if not run:
         return None
-    run = doc[start:end]
-    candidates = [(_unit_key(run), end)]
-    prefixes = [(_unit_key(doc[start:stop]), stop) for stop in range(end - 1, start, -1)]
-    head = doc[start].text
+    end = start + rate
+    texts = [t.text for t in run]
+    candidates = [(_unit_key(texts), end)]
+    prefixes = [(_unit_key(texts[:k]), start + k) for k in range(rate - 1, 0, -1)]
+    head = texts[0]
     if units.knows(head) and not units.is_count(head):
         candidates += prefixes
     else:
         if all(t.is_alpha or t.text in ("-", "–") for t in run):
-            candidates.append((run[-1].text, end))
+            candidates.append((texts[-1], end))
         candidates += prefixes
     for unit, stop in candidates:
         if units.knows(unit):
@@ -197,11 +202,11 @@ def _choose_unit(doc: Doc, start: int, end: int, units: UnitNormalizer) -> tuple
     return None
 
 
-def _unit_key(span: Span) -> str:
-    """'GPU-hours' / 'GPU hours' → 'GPU_hours'; single tokens stay as written."""
-    if len(span) == 1:
-        return span[0].text
-    return "_".join(t.text for t in span if t.text not in ("-", "–"))
+def _unit_key(texts: list[str]) -> str:
+    """'GPU-hours' / 'GPU hours' → 'GPU_hours' (the words' texts); single tokens stay as written."""
+    if len(texts) == 1:
+        return texts[0]
+    return "_".join(t for t in texts if t not in ("-", "–"))
 
 
 def _share_range_units(doc: Doc, groups: list[Group], connectors: frozenset[str]) -> None:
@@ -227,6 +232,11 @@ class Normalizer:
         self.rules = ruleset.by_id()
         self.connectors = frozenset(ruleset.cues("range_connector"))
         self.one_device = frozenset(ruleset.cues("one_device"))
+        self.name_and_family = lru_cache(maxsize=65536)(self._name_and_family)
+
+    def _name_and_family(self, rule_id: str, surface: str, fallback: str) -> tuple[str, str | None]:
+        """``name_and_family`` of a mention of rule ``rule_id`` (cached: names recur)."""
+        return name_and_family(self.rules.get(rule_id), surface, fallback)
 
     def claims(self, doc: Doc, spans: Sequence[Span], qualifiers: dict[int, str]) -> list[Claim]:
         starts = sentence_index(doc)
@@ -263,13 +273,14 @@ class Normalizer:
             kind = _NAME_KINDS.get(ent.label_)
             if kind is None:
                 continue
-            surface = text[ent.start_char : ent.end_char]  # (Span.text joins tokens)
-            rule = self.rules.get(ent.ent_id_)
-            name, family = name_and_family(rule, surface, aliases.get(surface, surface))
+            start, end = ent.start_char, ent.end_char
+            surface = text[start:end]  # (Span.text joins tokens)
+            rule = ent.ent_id_
+            name, family = self.name_and_family(rule, surface, aliases.get(surface, surface))
             if (kind, name) in seen:
                 continue
             seen.add((kind, name))
-            start, end, first_token = ent.start_char, ent.end_char, ent.start
+            first_token = ent.start
             is_proposed = kind == "method" and (surface in proposed or name in proposed)
             if is_proposed and surface in long_forms:
                 start, end = long_forms[surface]
@@ -283,7 +294,7 @@ class Normalizer:
                     sentence=sentence_of(starts, first_token),
                     name=name,
                     proposed=is_proposed if kind == "method" else None,
-                    rule=ent.ent_id_ or None,
+                    rule=rule or None,
                     family=family if kind == "method" else None,
                 )
             )
@@ -297,7 +308,8 @@ class Normalizer:
         doc = span.doc
         kind = "model_size" if span.label_ == "MODEL_SIZE" else "result"
         unit = group.unit or rule.get("unit")
-        sign = doc[group.start - 1].text if group.start > 0 else ""
+        before = doc[group.start - 1] if group.start > 0 else None
+        sign = before.text if before is not None else ""
         if group.unit is None and unit and self.units.is_currency(unit) and self.units.is_currency(sign):
             unit = sign  # a money rule: the sign names the currency ("€3M")
         if kind == "model_size":
@@ -317,19 +329,20 @@ class Normalizer:
             if normalized is None:
                 return None
             value_norm, unit_norm = normalized
-        start_char = doc[group.start].idx
-        before = doc[group.start - 1] if group.start > 0 else None
-        if before is not None and self.units.is_currency(before.text) and not before.whitespace_:
+        first = doc[group.start]
+        start_char = first.idx
+        if before is not None and self.units.is_currency(sign) and not before.whitespace_:
             start_char = before.idx  # currency sign, or the opening '$' of LaTeX math
         end_token = doc[group.end - 1]
         end_char = end_token.idx + len(end_token.text)
-        unit_text = doc_text(doc)[doc[group.start].idx + len(doc[group.start].text) : end_char].strip()
+        text = doc_text(doc)
+        unit_text = text[first.idx + len(first.text) : end_char].strip()
         if group.uncertainty is not None:  # only the unit words, not the ± part
             unit_end = doc[(group.unit_end or group.end) - 1]
             unit_text = "" if group.unit_start is None else unit_text_of(doc, group.unit_start, unit_end)
         return Claim(
             kind=kind,
-            text=doc_text(doc)[start_char:end_char],
+            text=text[start_char:end_char],
             start=start_char,
             end=end_char,
             sentence=sentence,

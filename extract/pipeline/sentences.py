@@ -17,6 +17,7 @@ from spacy.tokens import Doc
 
 from extract.pipeline.batching import BatchedComponent
 from extract.text.compiled import sentence_starts
+from extract.text.doc import keep_sentence_starts
 
 
 class SentenceSplitter(BatchedComponent):
@@ -28,6 +29,7 @@ class SentenceSplitter(BatchedComponent):
         if len(doc):
             starts = sentence_starts(doc.to_array([ORTH, IS_PUNCT]), self.final)
             doc.from_array([SENT_START], starts.reshape(-1, 1))
+            keep_sentence_starts(doc, starts)
         return doc
 
 

@@ -17,10 +17,17 @@ def sentence_index(doc: Doc) -> list[int]:
     starts = doc.user_data.get("sentence_starts")
     if starts is None:
         # the sentence starts as an array: doc.sents builds a Span per sentence
-        starts = numpy.flatnonzero(doc.to_array(SENT_START) == 1).tolist() if len(doc) else []
-        if not starts or starts[0] != 0:
-            starts = [0, *starts]  # no boundaries set: the whole doc is one sentence
-        doc.user_data["sentence_starts"] = starts
+        starts = keep_sentence_starts(doc, doc.to_array(SENT_START) if len(doc) else numpy.zeros(0))
+    return starts
+
+
+def keep_sentence_starts(doc: Doc, values: numpy.ndarray) -> list[int]:
+    """Cache for ``sentence_index`` the starts of the SENT_START ``values`` (1 at a start):
+    the sentence splitter passes the array it set, which then is not read back."""
+    starts = numpy.flatnonzero(values == 1).tolist()
+    if not starts or starts[0] != 0:
+        starts = [0, *starts]  # no boundaries set: the whole doc is one sentence
+    doc.user_data["sentence_starts"] = starts
     return starts
 
 
@@ -39,6 +46,12 @@ def sentence_text(doc: Doc, index: int) -> str:
         return ""
     last = span[-1]
     return doc_text(doc)[span[0].idx : last.idx + len(last.text)]
+
+
+def lower_words(doc: Doc, start: int, end: int) -> list[str]:
+    """The lowercased words of tokens [start, end) in one pass over a Span: ``doc[i]`` goes
+    through Python indexing for each token."""
+    return [token.lower_ for token in doc[start:end]]
 
 
 def sentence_span(doc: Doc, index: int) -> Span:
