@@ -10,6 +10,8 @@ from spacy.tokens import Span
 from extract.match.anchors import AnchoredMatcher, intersect, merge_windows
 from extract.match.rule_bits import RuleBits
 
+from .conftest import examples
+
 PATTERNS = {
     "percent": [{"LIKE_NUM": True}, {"ORTH": {"IN": ["%", "percent"]}}],
     "optional_unit": [
@@ -107,7 +109,7 @@ pattern_tokens = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     patterns=st.lists(st.lists(pattern_tokens, min_size=1, max_size=4), min_size=1, max_size=6),
     words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=5),

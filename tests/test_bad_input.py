@@ -138,6 +138,7 @@ def test_csv_with_quoted_newlines(nlp, tmp_path):
     assert summary.ok == 1 and "81.2%" in claims["text"].tolist()
 
 
+@pytest.mark.slow
 def test_a_5mb_abstract(nlp, tmp_path):
     unit = "Plain words describe the method in some detail. " * 20 + GOOD + " "
     body = unit * (5_000_000 // len(unit))

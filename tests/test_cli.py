@@ -19,6 +19,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_batch_over_the_seed_pages(tmp_path, suffix):
     out = tmp_path / f"claims{suffix}"

@@ -24,7 +24,7 @@ from extract.query.select import filter_where as filter_rows
 from extract.show.render import render
 from extract.table.frames import read_table, write_table
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, examples
 
 ESCAPES = [
     "value > 0 and @os.system('touch pwned') == 0",
@@ -189,7 +189,7 @@ REWRITTEN = {
 
 
 @pytest.mark.parametrize("rule_id", sorted(REWRITTEN))
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(1000), deadline=None)
 @given(token=st.text(alphabet="AZaz09é.-_", max_size=12))
 def test_rewritten_regexes_match_what_the_backtracking_forms_matched(rule_id, token):
     old, new = REWRITTEN[rule_id]

@@ -106,6 +106,7 @@ def test_a_negative_record_timeout_is_one_line(tmp_path, capsys):
 # ---------------------------------------------------------------- the pipeline's worst cases
 
 
+@pytest.mark.slow
 def test_a_200kb_run_on_sentence_links_in_linear_time(nlp, tmp_path):
     """No full stop: one sentence of numbers and names (80 KB took > 120 s, now ~0.6 s)."""
     unit = "LLaMA 7B reaches 81.2% accuracy on ImageNet with 64 A100 GPUs, BERT gets 3x over GPT-4 and "
@@ -331,6 +332,7 @@ def test_an_internal_error_is_exit_3_and_one_line(tmp_path):
     assert no_temporary_files(tmp_path) and not (tmp_path / "c.csv").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "sig,code,message",
     [

@@ -14,7 +14,7 @@ from extract.match.names import coined_names, looks_coined, occurrences, title_n
 from extract.text.abbreviations import _words_start, find_abbreviations
 from extract.text.compiled import WordFinder
 
-from .conftest import SEEDS
+from .conftest import SEEDS, examples
 
 
 @pytest.mark.parametrize(
@@ -156,7 +156,7 @@ def test_every_cue_holds_a_cue_word():
                 assert cues.finder.starts(inside), match.group()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     words=st.lists(st.text(alphabet="abn ", min_size=1, max_size=4), min_size=1, max_size=6),
     text=st.text(alphabet="abnAé𝔘 ", max_size=40),

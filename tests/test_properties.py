@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from extract.io.read import clean_text, read_papers
 
-from .conftest import SEEDS
+from .conftest import SEEDS, examples
 
 EXAMPLES = settings(
-    max_examples=2000,
+    max_examples=examples(200),
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

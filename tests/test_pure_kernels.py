@@ -15,7 +15,7 @@ import extract.match.anchors as anchors
 from extract.pipeline.build import build_nlp
 from extract.text import kernels, pure_kernels
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, ROOT, examples
 
 
 def _claims_with(monkeypatch, nlp, texts, module):
@@ -48,7 +48,7 @@ def test_the_pipeline_finds_the_same_claims_with_either_pattern_table(monkeypatc
     assert plain == compiled and sum(map(len, compiled)) > 100
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.lists(st.tuples(st.integers(0, 6), st.booleans()), max_size=40),
     st.lists(st.integers(0, 6), max_size=4, unique=True),
@@ -62,7 +62,7 @@ def test_sentence_starts_agree(tokens, finals):
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     st.lists(st.text("abwe ", min_size=1, max_size=4), min_size=1, max_size=5),
     st.text("abwe .", max_size=60),

@@ -213,6 +213,7 @@ def chromium(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_the_page_renders_with_every_chart_drawn(page, tmp_path):
     from PIL import Image
 

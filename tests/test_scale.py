@@ -31,6 +31,7 @@ def _frames(out):
     )
 
 
+@pytest.mark.slow
 def test_jobs_2_writes_the_same_rows_as_jobs_1(local, tmp_path):
     summary_1, out_1 = local
     out_2 = tmp_path / "claims.parquet"
@@ -41,6 +42,7 @@ def test_jobs_2_writes_the_same_rows_as_jobs_1(local, tmp_path):
     assert summary_1.records == 634 + 899 and summary_1.balanced()
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_writes_the_same_rows(local, tmp_path):
     from dask import distributed
 
@@ -98,6 +100,7 @@ def test_docs_serialize_with_their_claims(nlp):
     assert [list(d._.claims) for d in loaded] == [d._.claims for d in docs]  # DocBin: tuples
 
 
+@pytest.mark.slow
 def test_nlp_pipe_with_two_processes_finds_what_one_finds(nlp):
     """spaCy's own parallelism (``n_process``) ships docs back as bytes, claims included."""
     texts = _arxiv_texts(30)

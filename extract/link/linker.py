@@ -16,7 +16,7 @@ from extract.link.results import LINK_WINDOW, SentenceTrace, link_sentence
 from extract.link.roles import RoleCues, assign_roles
 from extract.link.scope import Cues, Mention
 from extract.rules.ruleset import DEFAULT_METRIC_VALUES, RuleSet, cached_rules
-from extract.text.doc import doc_text, lower_words, sentence_index, sentence_of, sentence_span
+from extract.text.doc import doc_text, lower_words, sentence_bounds, sentence_index, sentence_of
 
 DEVICE_CLASSES = {"GPU", "TPU"}
 
@@ -120,10 +120,10 @@ def link_results(
                 results.setdefault(claim.sentence, []).append((claim, token.start, token.end))
 
     def window(index: int, first: int, last: int) -> tuple[int, int, list[Mention], list[Mention]]:
-        sentence = sentence_span(doc, index)
-        lo, hi = max(sentence.start, first - LINK_WINDOW), min(sentence.end, last + LINK_WINDOW)
+        opens, closes = sentence_bounds(doc, index)
+        lo, hi = max(opens, first - LINK_WINDOW), min(closes, last + LINK_WINDOW)
         here = [m for m in by_sentence.get(index, []) if lo <= m.start < hi]
-        before = [m for m in by_sentence.get(index - 1, []) if m.start >= sentence.start - LINK_WINDOW]
+        before = [m for m in by_sentence.get(index - 1, []) if m.start >= opens - LINK_WINDOW]
         return lo, hi, here, before
 
     links: dict[int, dict] = {}

@@ -248,6 +248,8 @@ def _pair(lists: list[ValueList], linker: SentenceLinker, respectively: bool) ->
     """'F1 of 92.9%, 93.1% and 93.2% on A, B and C, respectively', '18%/50% on TUM/KITTI':
     item i takes name i. Returns the ids of the metric mentions paired."""
     taken: set[int] = set()
+    if all(len(values.items) < 2 for values in lists):
+        return taken  # no list to pair
     runs = {
         label: [
             (names, slashed)

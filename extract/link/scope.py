@@ -14,6 +14,7 @@ from spacy.tokens import Doc
 
 from extract.claim import Claim
 from extract.rules.ruleset import RuleSet
+from extract.text.doc import lower_words
 
 
 @dataclass(frozen=True)
@@ -187,12 +188,9 @@ def name_lists(doc: Doc, mentions: list[Mention], label: str, cues: Cues) -> lis
         if previous is not None and m.name == previous.name and m.start - previous.end <= 2:
             previous = m  # 'mean Average Precision (mAP)': one name written twice
             continue
-        words = [doc[i].lower_ for i in range(previous.end, m.start)] if previous else None
-        joined = (
-            words is not None
-            and len(words) <= 4
-            and all(w in cues.coordinator or w in cues.list_filler for w in words)
-        )
+        near = previous is not None and m.start - previous.end <= 4
+        words = lower_words(doc, previous.end, m.start) if near else None
+        joined = words is not None and all(w in cues.coordinator or w in cues.list_filler for w in words)
         if joined:
             runs[-1][0].append(m)
             runs[-1] = (runs[-1][0], runs[-1][1] and words == ["/"])

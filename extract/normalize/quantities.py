@@ -16,7 +16,7 @@ from spacy.tokens import Doc, Span, Token
 
 from extract.claim import Claim
 from extract.rules.ruleset import Rule, RuleSet
-from extract.text.doc import doc_text, sentence_index, sentence_of, sentence_span
+from extract.text.doc import doc_text, sentence_bounds, sentence_index, sentence_of
 from extract.units import UnitNormalizer, parse_number
 
 # Numbers inside these names are part of the name, never a claim's number ("CIFAR-10",
@@ -135,7 +135,7 @@ def _group_at(
     span_end = limit
     if j == limit and lookahead:
         # the pattern stopped at the number: its unit may still follow ("accuracy of 85 %")
-        limit = min(sentence_span(doc, sentence_of(sentence_index(doc), i)).end, j + _UNIT_LOOKAHEAD)
+        limit = min(sentence_bounds(doc, sentence_of(sentence_index(doc), i))[1], j + _UNIT_LOOKAHEAD)
     words_end = j
     while words_end < limit:
         word = doc[words_end]

@@ -56,9 +56,13 @@ def lower_words(doc: Doc, start: int, end: int) -> list[str]:
 
 def sentence_span(doc: Doc, index: int) -> Span:
     """Sentence ``index`` of ``doc`` as a Span."""
+    return doc[slice(*sentence_bounds(doc, index))]
+
+
+def sentence_bounds(doc: Doc, index: int) -> tuple[int, int]:
+    """The token range [start, end) of sentence ``index`` (no Span built)."""
     starts = sentence_index(doc)
-    end = starts[index + 1] if index + 1 < len(starts) else len(doc)
-    return doc[starts[index] : end]
+    return starts[index], starts[index + 1] if index + 1 < len(starts) else len(doc)
 
 
 def sentence_of(starts: Sequence[int], token_index: int) -> int:
