@@ -248,7 +248,11 @@ class UnitNormalizer:
     and reads scale words ("7B", "$5m"), which are numbers, never units.
 
     ``scales`` / ``money_scales`` map scale words to factors (``RuleSet.scales``); money
-    scales count only after a currency sign."""
+    scales count only after a currency sign.
+
+    Pickled, it is rebuilt from its arguments (``__reduce__``): the registry of its unit
+    files is the process's one registry (``registry``), found or loaded again, never a copy.
+    Its cached conversions hold no state beyond them."""
 
     def __init__(
         self,
@@ -256,11 +260,15 @@ class UnitNormalizer:
         scales: Mapping[str, float] | None = None,
         money_scales: Mapping[str, float] | None = None,
     ) -> None:
+        self._arguments = (tuple(unit_files), dict(scales or {}), dict(money_scales or {}))
         self.ureg = registry(unit_files)
         self.scales = {scale_key(w): v for w, v in (scales or {}).items()}
         self.money_scales = {**self.scales, **{scale_key(w): v for w, v in (money_scales or {}).items()}}
         self.canonical = lru_cache(maxsize=4096)(self._canonical)
         self._dimension = lru_cache(maxsize=4096)(self._find_dimension)
+
+    def __reduce__(self) -> tuple[type, tuple]:
+        return UnitNormalizer, self._arguments
 
     def _find_dimension(self, unit: str) -> str:
         found = self.canonical(unit)
