@@ -250,7 +250,11 @@ class UnitNormalizer:
     and reads scale words ("7B", "$5m"), which are numbers, never units.
 
     ``scales`` / ``money_scales`` map scale words to factors (``RuleSet.scales``); money
-    scales count only after a currency sign."""
+    scales count only after a currency sign.
+
+    Pickled, it is rebuilt from its arguments (``__reduce__``): the registry of its unit
+    files is the process's one registry (``registry``), found or loaded again, never a copy.
+    Its cached conversions hold no state beyond them."""
 
     def __init__(
         self,
@@ -258,10 +262,14 @@ class UnitNormalizer:
         scales: Mapping[str, float] | None = None,
         money_scales: Mapping[str, float] | None = None,
     ) -> None:
+        self._arguments = (tuple(unit_files), dict(scales or {}), dict(money_scales or {}))
         self.ureg = registry(unit_files)
         self.scales = {scale_key(w): v for w, v in (scales or {}).items()}
         self.money_scales = {**self.scales, **{scale_key(w): v for w, v in (money_scales or {}).items()}}
         self.canonical, self._dimension = _lookups(self.ureg)
+
+    def __reduce__(self) -> tuple[type, tuple]:
+        return UnitNormalizer, self._arguments
 
     def scale_of(self, text: str, after_currency: bool = False) -> float | None:
         """'B' → 1e9, 'million' → 1e6, 'm' → 1e6 after a currency sign; else None."""

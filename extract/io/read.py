@@ -176,7 +176,7 @@ def _base_suffix(path: Path) -> str:
 # ---------------------------------------------------------------- text access
 
 # The longest line, CSV record or JSON value read: the 10 MB abstract limit
-# (``extract.pipeline.build.MAX_LENGTH``) with room for escapes and the other fields. Anything
+# (``extract.pipeline.language.MAX_LENGTH``) with room for escapes and the other fields. Anything
 # longer is rejected as it streams past, never held in memory.
 MAX_RECORD_SIZE = 32_000_000
 _CHUNK = 1 << 20

@@ -1,4 +1,5 @@
-"""Build the ``nlp`` object: blank English, ML tokenizer rules, sentence splitter, our components."""
+"""Build the ``nlp`` object: the ``en_ml`` language (ML tokenizer, widened ``LIKE_NUM``), the
+sentence splitter and our components, all naming one rule source."""
 
 from __future__ import annotations
 
@@ -6,31 +7,23 @@ import os
 from collections.abc import Sequence
 
 import spacy
-from spacy.attrs import LIKE_NUM
 from spacy.language import Language
 
-from extract.rules.ruleset import cached_rules
-from extract.text.tokenize import customize_tokenizer
-from extract.units import is_written_number
+from extract.pipeline.language import LANG
+from extract.pipeline.rules import RULES_ENTRY, build_stages
 
-# spaCy refuses texts over 1,000,000 characters by default; a scraped "abstract" may be a
-# whole paper. Tokenizing 10 MB takes seconds and about a gigabyte, which is acceptable.
-MAX_LENGTH = 10_000_000
+COMPONENTS = ("ml_entities", "ml_names", "ml_claims", "ml_normalize", "ml_link")
 
 
 def build_nlp(rules: Sequence[str | os.PathLike] = (), use_env: bool = True) -> Language:
-    """The full pipeline; ``rules`` are extra rule directories layered over the built-in ones."""
-    nlp = spacy.blank("en")
-    nlp.max_length = MAX_LENGTH
-    # LIKE_NUM widened to '3.8e25', '10^24' and '10,000' so '@number' matches every form.
-    nlp.vocab.lex_attr_getters[LIKE_NUM] = is_written_number
-    customize_tokenizer(nlp, cached_rules(tuple(rules), use_env).cue_words("abbreviation"))
+    """The full pipeline; ``rules`` are extra rule directories layered over the built-in ones.
+
+    The same as ``spacy.blank("en_ml")`` plus ``add_pipe`` of each component with this rule
+    source, with the rules read now: a bad rule file fails here, not at the first text."""
+    source = {"@misc": RULES_ENTRY, "paths": [str(p) for p in rules], "use_env": use_env}
+    nlp = spacy.blank(LANG, config={"nlp": {"tokenizer": {"rules": source}}})
     nlp.add_pipe("ml_sentences")
-    config = {"rules": [str(p) for p in rules], "use_env": use_env}
-    nlp.add_pipe("ml_entities", config=config)
-    nlp.add_pipe("ml_names", config=config)
-    nlp.add_pipe("ml_claims", config=config)
-    nlp.add_pipe("ml_normalize", config=config)
-    nlp.add_pipe("ml_link", config=config)
-    nlp.tokenizer.forget_cache()
+    for name in COMPONENTS:
+        nlp.add_pipe(name, config={"rules": source})
+    build_stages(nlp)
     return nlp

@@ -6,21 +6,21 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extract.match.claims import ClaimFinder
-from extract.pipeline.batching import BatchedComponent
-from extract.rules.ruleset import cached_rules
+from extract.pipeline.rules import DEFAULT_RULES, RuleComponent, RuleSource
+from extract.rules.ruleset import RuleSet
 
 
-class ClaimMatcher(BatchedComponent):
-    def __init__(self, nlp: Language, finder: ClaimFinder) -> None:
-        self.finder = finder
+class ClaimMatcher(RuleComponent):
+    def build(self, nlp: Language, ruleset: RuleSet) -> ClaimFinder:
+        return ClaimFinder(nlp, ruleset)
 
     def prepare(self, docs: list[Doc]) -> None:
-        self.finder.prepare(docs)
+        self.stage.prepare(docs)
 
     def __call__(self, doc: Doc) -> Doc:
-        return self.finder(doc)
+        return self.stage(doc)
 
 
-@Language.factory("ml_claims", default_config={"rules": [], "use_env": True})
-def make_claim_matcher(nlp: Language, name: str, rules: list[str], use_env: bool) -> ClaimMatcher:
-    return ClaimMatcher(nlp, ClaimFinder(nlp, cached_rules(tuple(rules), use_env)))
+@Language.factory("ml_claims", default_config={"rules": DEFAULT_RULES})
+def make_claim_matcher(nlp: Language, name: str, rules: RuleSource) -> ClaimMatcher:
+    return ClaimMatcher(nlp, name, rules)

@@ -7,21 +7,21 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extract.match.entities import EntityFinder
-from extract.pipeline.batching import BatchedComponent
-from extract.rules.ruleset import cached_rules
+from extract.pipeline.rules import DEFAULT_RULES, RuleComponent, RuleSource
+from extract.rules.ruleset import RuleSet
 
 
-class EntityTagger(BatchedComponent):
-    def __init__(self, nlp: Language, finder: EntityFinder) -> None:
-        self.finder = finder
+class EntityTagger(RuleComponent):
+    def build(self, nlp: Language, ruleset: RuleSet) -> EntityFinder:
+        return EntityFinder(nlp, ruleset)
 
     def prepare(self, docs: list[Doc]) -> None:
-        self.finder.prepare(docs)
+        self.stage.prepare(docs)
 
     def __call__(self, doc: Doc) -> Doc:
-        return self.finder(doc)
+        return self.stage(doc)
 
 
-@Language.factory("ml_entities", default_config={"rules": [], "use_env": True})
-def make_entity_tagger(nlp: Language, name: str, rules: list[str], use_env: bool) -> EntityTagger:
-    return EntityTagger(nlp, EntityFinder(nlp, cached_rules(tuple(rules), use_env)))
+@Language.factory("ml_entities", default_config={"rules": DEFAULT_RULES})
+def make_entity_tagger(nlp: Language, name: str, rules: RuleSource) -> EntityTagger:
+    return EntityTagger(nlp, name, rules)

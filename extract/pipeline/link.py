@@ -8,12 +8,12 @@ from spacy.tokens import Doc
 from extract.link.linker import link_claims, metric_fits
 from extract.link.roles import RoleCues
 from extract.link.scope import Cues
-from extract.pipeline.batching import BatchedComponent
-from extract.rules.ruleset import RuleSet, cached_rules
+from extract.pipeline.rules import DEFAULT_RULES, RuleComponent, RuleSource
+from extract.rules.ruleset import RuleSet
 
 
-class ClaimLinker(BatchedComponent):
-    """Runs the pure linking functions of ``extract.link.linker`` on ``doc._.claims``."""
+class LinkTables:
+    """What linking reads from the rules, built once per pipeline."""
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.names = {r.id: r.name for r in ruleset.rules if r.name}
@@ -22,21 +22,29 @@ class ClaimLinker(BatchedComponent):
         self.fits = metric_fits(ruleset)
         self.roles = RoleCues.from_rules(ruleset)
 
+
+class ClaimLinker(RuleComponent):
+    """Runs the pure linking functions of ``extract.link.linker`` on ``doc._.claims``."""
+
+    def build(self, nlp: Language, ruleset: RuleSet) -> LinkTables:
+        return LinkTables(ruleset)
+
     def __call__(self, doc: Doc) -> Doc:
+        tables = self.stage
         extensions = doc._  # each "doc._" builds a new accessor object
         extensions.claims = link_claims(
             doc,
             extensions.claims or [],
-            self.names,
-            self.models,
+            tables.names,
+            tables.models,
             extensions.proposed or [],
-            self.cues,
-            self.fits,
-            self.roles,
+            tables.cues,
+            tables.fits,
+            tables.roles,
         )
         return doc
 
 
-@Language.factory("ml_link", default_config={"rules": [], "use_env": True})
-def make_claim_linker(nlp: Language, name: str, rules: list[str], use_env: bool) -> ClaimLinker:
-    return ClaimLinker(cached_rules(tuple(rules), use_env))
+@Language.factory("ml_link", default_config={"rules": DEFAULT_RULES})
+def make_claim_linker(nlp: Language, name: str, rules: RuleSource) -> ClaimLinker:
+    return ClaimLinker(nlp, name, rules)

@@ -6,18 +6,18 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extract.match.coined import CoinedNameTagger
-from extract.pipeline.batching import BatchedComponent
-from extract.rules.ruleset import cached_rules
+from extract.pipeline.rules import DEFAULT_RULES, RuleComponent, RuleSource
+from extract.rules.ruleset import RuleSet
 
 
-class NameFinder(BatchedComponent):
-    def __init__(self, tagger: CoinedNameTagger) -> None:
-        self.tagger = tagger
+class NameFinder(RuleComponent):
+    def build(self, nlp: Language, ruleset: RuleSet) -> CoinedNameTagger:
+        return CoinedNameTagger(ruleset)
 
     def __call__(self, doc: Doc) -> Doc:
-        return self.tagger(doc)
+        return self.stage(doc)
 
 
-@Language.factory("ml_names", default_config={"rules": [], "use_env": True})
-def make_name_finder(nlp: Language, name: str, rules: list[str], use_env: bool) -> NameFinder:
-    return NameFinder(CoinedNameTagger(cached_rules(tuple(rules), use_env)))
+@Language.factory("ml_names", default_config={"rules": DEFAULT_RULES})
+def make_name_finder(nlp: Language, name: str, rules: RuleSource) -> NameFinder:
+    return NameFinder(nlp, name, rules)

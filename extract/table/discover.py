@@ -448,8 +448,7 @@ def _worker_cues(nlp: Language) -> Cues:
     """The cue words of the rules ``nlp`` was built with, read once per pipeline."""
     key = id(nlp)
     if key not in _CUES:
-        config = nlp.get_pipe_config("ml_entities")
-        _CUES[key] = load_cues(cached_rules(tuple(config["rules"]), config["use_env"]))
+        _CUES[key] = load_cues(nlp.get_pipe("ml_entities").rules)  # the pipeline's one rule set
     return _CUES[key]
 
 

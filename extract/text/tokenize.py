@@ -10,15 +10,17 @@ and scale, which lets one token pattern cover both "7B model" and "Mistral-7B".
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from spacy.attrs import IDX, LENGTH, ORTH
 from spacy.lang.char_classes import ALPHA, UNITS
-from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+from spacy.vocab import Vocab
 
 # Scales and units that are split from a number they are glued to.
 _GLUED_UNITS = (
@@ -107,10 +109,25 @@ class MLTokenizer:
     Infix pieces are not affix-split again by spaCy, so "Mistral-7B" would keep "7B" glued;
     this pass splits such pieces so every size reads as number + scale. It runs only on
     texts that contain such a piece.
+
+    ``source`` gives the rule set (``source.load()``) whose ``abbreviation`` cues ("Fig.",
+    "et al.") stay whole tokens, so their period ends no sentence. The rule tokenizer is
+    built on first use, or restored by ``from_disk``: a saved pipeline does not need the
+    rule directories.
     """
 
-    def __init__(self, base: Tokenizer) -> None:
-        self.base = base
+    def __init__(self, vocab: Vocab, defaults: type, source: Any) -> None:
+        self.vocab = vocab
+        self.defaults = defaults
+        self.source = source
+        self._base: Tokenizer | None = None
+
+    @property
+    def base(self) -> Tokenizer:
+        if self._base is None:
+            abbreviations = self.source.load().cue_words("abbreviation")
+            self._base = rule_tokenizer(self.vocab, self.defaults, abbreviations)
+        return self._base
 
     def __call__(self, text: str) -> Doc:
         if not text.isascii() and _SURROGATE.search(text):  # unencodable: spaCy hashes chunks as UTF-8
@@ -147,29 +164,51 @@ class MLTokenizer:
         for text in texts:
             yield self(text)
 
+    # spaCy's Tokenizer writes its patterns and special cases (ours included); loading them
+    # into a tokenizer built without the rules' abbreviations restores this one exactly.
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return self.base.to_bytes(exclude=exclude)
 
-def customize_tokenizer(nlp: Language, abbreviations: Iterable[str] = ()) -> None:
-    """Install the ML-notation rules on ``nlp``'s tokenizer; ``abbreviations`` (cue role
-    ``abbreviation``: "Fig.", "et al.") stay whole tokens, so their period ends no sentence.
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> MLTokenizer:
+        self._base = rule_tokenizer(self.vocab, self.defaults, ()).from_bytes(data, exclude=exclude)
+        return self
 
-    A new Tokenizer is built with every rule at once: each setter on an existing one
-    reloads all special cases, which made pipeline start-up a third slower."""
-    old = nlp.tokenizer
-    rules = {k: v for k, v in old.rules.items() if k not in _DROPPED_SPECIAL_CASES}
+    def to_disk(self, path: str | os.PathLike, *, exclude: Iterable[str] = ()) -> None:
+        self.base.to_disk(path, exclude=exclude)
+
+    def from_disk(self, path: str | os.PathLike, *, exclude: Iterable[str] = ()) -> MLTokenizer:
+        self._base = rule_tokenizer(self.vocab, self.defaults, ()).from_disk(path, exclude=exclude)
+        return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        # spaCy pickles a Tokenizer without its cache size: carry its bytes instead
+        return {**self.__dict__, "_base": None, "base_bytes": self.base.to_bytes(exclude=["vocab"])}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        data = state.pop("base_bytes")
+        self.__dict__.update(state)
+        self.from_bytes(data, exclude=["vocab"])
+
+
+def rule_tokenizer(vocab: Vocab, defaults: type, abbreviations: Iterable[str] = ()) -> Tokenizer:
+    """spaCy's tokenizer with the ML-notation rules of ``defaults`` (a language's
+    ``Defaults``) and ``abbreviations`` as special cases.
+
+    Every rule is given at once: each setter on an existing Tokenizer reloads all special
+    cases, which made pipeline start-up a third slower."""
+    rules = {k: v for k, v in defaults.tokenizer_exceptions.items() if k not in _DROPPED_SPECIAL_CASES}
     rules.update({a: [{ORTH: a}] for a in abbreviations if " " not in a})
-    defaults = nlp.Defaults
     prefixes = list(defaults.prefixes) + [r"~", r"≈", r"∼", r"±"] + _LATEX_PREFIXES
     default_suffixes = [_NAME_SAFE_UNIT_SUFFIX if r == _DEFAULT_UNIT_SUFFIX else r for r in defaults.suffixes]
     suffixes = [_glued_unit_suffix(), *default_suffixes, *_LATEX_SUFFIXES, *_PERIOD_AFTER_UNIT]
     infixes = _ML_INFIXES + list(defaults.infixes)
-    tokenizer = Tokenizer(
-        nlp.vocab,
+    return Tokenizer(
+        vocab,
         rules=rules,
         prefix_search=compile_prefix_regex(prefixes).search,
         suffix_search=compile_suffix_regex(suffixes).search,
         infix_finditer=compile_infix_regex(infixes).finditer,
         token_match=_POWER_NUMBER.match,
-        url_match=old.url_match,
+        url_match=defaults.url_match,
         max_cache_size=CHUNK_CACHE_SIZE,
     )
-    nlp.tokenizer = MLTokenizer(tokenizer)
