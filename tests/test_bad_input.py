@@ -237,6 +237,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_a_path_that_does_not_exist(tmp_path):
     done = cli("batch", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "c.csv"))
     assert (done.returncode, done.stderr) == (
@@ -245,6 +246,7 @@ def test_a_path_that_does_not_exist(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_an_unwritable_output(tmp_path):
     corpus = jsonl(tmp_path / "c.jsonl", [{"id": "1", "title": "A", "abstract": GOOD}])
     blocked = tmp_path / "file"
@@ -255,6 +257,7 @@ def test_an_unwritable_output(tmp_path):
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_strict_stops_at_the_first_bad_record_and_writes_nothing(tmp_path):
     rows = [{"id": str(i), "title": f"P{i}", "abstract": GOOD + f" {i}"} for i in range(600)] + ["{broken"]
     corpus = jsonl(tmp_path / "c.jsonl", rows)
@@ -268,6 +271,7 @@ def test_strict_stops_at_the_first_bad_record_and_writes_nothing(tmp_path):
     assert not out.parent.exists() or not any(out.parent.iterdir())  # nothing half-written
 
 
+@pytest.mark.slow
 def test_default_run_continues_counts_and_exits_0(tmp_path):
     corpus = jsonl(
         tmp_path / "c.jsonl",
@@ -279,11 +283,13 @@ def test_default_run_continues_counts_and_exits_0(tmp_path):
     assert (tmp_path / "claims.rejects.jsonl").read_text("utf-8").count("\n") == 1
 
 
+@pytest.mark.slow
 def test_debug_shows_the_traceback(tmp_path):
     done = cli("--debug", "batch", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "c.csv"))
     assert done.returncode != 0 and "Traceback" in done.stderr and "InputError" in done.stderr
 
 
+@pytest.mark.slow
 def test_an_unbuilt_checkout_runs_the_plain_python_loops_and_says_so(tmp_path):
     """Without the compiled module (no C compiler at install, or a checkout never built) the
     same claims come out of the plain-Python loops, with one line saying so."""

@@ -36,6 +36,7 @@ def test_batch_over_the_seed_pages(tmp_path, suffix):
     assert (tmp_path / "claims.rejects.jsonl").exists()
 
 
+@pytest.mark.slow
 def test_glob_input_and_default_papers_path(tmp_path):
     out = tmp_path / "c.jsonl"
     done = run_cli("batch", str(SEEDS / "000_*.txt"), "-o", str(out), "-q")
@@ -44,6 +45,7 @@ def test_glob_input_and_default_papers_path(tmp_path):
     assert "39 records read" in done.stderr
 
 
+@pytest.mark.slow
 def test_missing_input_is_one_line_and_exit_2(tmp_path):
     done = run_cli("batch", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "c.csv"))
     assert done.returncode == 2
@@ -51,6 +53,7 @@ def test_missing_input_is_one_line_and_exit_2(tmp_path):
     assert not (tmp_path / "c.csv").exists()
 
 
+@pytest.mark.slow
 def test_building_a_pipeline_does_not_import_pandas():
     """Start-up (issue 6) pays only for spaCy and pint; the table code loads on first use."""
     import subprocess
@@ -64,6 +67,7 @@ def test_building_a_pipeline_does_not_import_pandas():
     assert callable(extract.extract_table) and set(extract.__all__) == set(extract._WHERE)
 
 
+@pytest.mark.slow
 def test_modules_import_as_modules_and_the_api_is_listed():
     """``import extract.query as q`` is the module; the API functions are attributes of
     ``extract`` that ``dir()`` lists, and importing a stage never rebinds them."""

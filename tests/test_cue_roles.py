@@ -5,6 +5,7 @@ same role extends them."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from extract.normalize.quantities import Normalizer
 from extract.pipeline.build import build_nlp
@@ -17,6 +18,7 @@ from .test_rules import write_rules
 THEOREM = {"id": "cue.abbreviation.mine", "label": "CUE", "role": "abbreviation", "pattern": "Thm."}
 
 
+@pytest.mark.slow
 def test_a_user_abbreviation_keeps_its_period_inside_the_sentence(tmp_path):
     text = "The bound follows from Thm. The 7B model then wins."
     assert len(list(build_nlp(use_env=False)(text).sents)) == 2

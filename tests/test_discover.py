@@ -65,12 +65,14 @@ def test_entries_written_valid_and_ranked(corpus: Path, tmp_path: Path) -> None:
     assert {"dataset.discovered.zorbbench", "method.discovered.flimnet"} <= set(ruleset.by_id())
 
 
+@pytest.mark.slow
 def test_min_papers_is_respected(corpus: Path, tmp_path: Path) -> None:
     names = {e["name"] for e in discover([corpus], min_papers=3).entries}
     assert names == {"ZorbBench", "FlimNet"}  # QuuxQA is cued in two papers only
     assert {e["name"] for e in discover([corpus], min_papers=1).entries} >= {"PlonkSet"}
 
 
+@pytest.mark.slow
 def test_round_trip_through_rules(corpus: Path, tmp_path: Path) -> None:
     from extract.pipeline.build import build_nlp
 
@@ -84,6 +86,7 @@ def test_round_trip_through_rules(corpus: Path, tmp_path: Path) -> None:
     assert ("FlimNet", "METHOD", "method.discovered.flimnet") in after
 
 
+@pytest.mark.slow
 def test_command_line_and_jobs(corpus: Path, tmp_path: Path, capsys) -> None:
     outputs = []
     for jobs in ("1", "2"):

@@ -15,7 +15,7 @@ from extract.show.highlight import Mark, abstract_html
 
 ABSTRACT = (
     "We pre-train a 7B model on 64 A100 GPUs. It reaches 85.2% accuracy on MMLU, "
-    "up to 3.5x faster than LoRA, using a GPU-friendly kernel."
+    "up to 3.5x faster than LoRA, using a GPU-accelerated kernel."
 )
 
 
@@ -59,7 +59,7 @@ def test_entities_and_vetoes_name_their_rules(explained):
     assert ("METRIC", "accuracy", "accuracy (higher is better)", "metric.accuracy") in entities
     assert ("DATASET", "MMLU", "MMLU", "dataset.mmlu") in entities
     vetoes = [(r.text, r.value, r.rule) for r in explanation.vetoes]
-    assert vetoes == [("GPU-friendly", "HARDWARE", "hardware.reject.gpu_hyphen_compound")]
+    assert vetoes == [("GPU-accelerated", "HARDWARE", "hardware.reject.gpu_hyphen_compound")]
 
 
 def test_terminal_view(explained):
@@ -67,7 +67,8 @@ def test_terminal_view(explained):
     lines = text.splitlines()
     assert lines[:2] == [
         "[s0] We pre-train a 7B model on 64 A100 GPUs.",
-        "[s1] It reaches 85.2% accuracy on MMLU, up to 3.5x faster than LoRA, using a GPU-friendly kernel.",
+        "[s1] It reaches 85.2% accuracy on MMLU, up to 3.5x faster than LoRA, "
+        "using a GPU-accelerated kernel.",
     ]
     assert "Claims (6)" in lines and "Entities (6)" in lines and "Vetoed by reject rules (1)" in lines
     squeezed = [" ".join(line.split()) for line in lines]
@@ -77,7 +78,7 @@ def test_terminal_view(explained):
         "metric=accuracy dataset=MMLU "
         "result.number_then_metric"
     ) in squeezed
-    assert "s1 veto GPU-friendly HARDWARE hardware.reject.gpu_hyphen_compound" in squeezed
+    assert "s1 veto GPU-accelerated HARDWARE hardware.reject.gpu_hyphen_compound" in squeezed
 
 
 def test_highlights_cover_claims_entities_and_vetoes(explained):
@@ -87,7 +88,7 @@ def test_highlights_cover_claims_entities_and_vetoes(explained):
     assert ("64 A100 GPUs", "HARDWARE", "hardware.count_device") in shown
     assert ("A100", "DEVICE", "hardware.nvidia.a100") in shown  # inside the hardware claim
     assert ("85.2%", "RESULT", "result.number_then_metric") in shown
-    assert ("GPU-friendly", "VETO", "hardware.reject.gpu_hyphen_compound") in shown
+    assert ("GPU-accelerated", "VETO", "hardware.reject.gpu_hyphen_compound") in shown
     assert not [m for m in marks if m.label in ("METHOD", "DATASET") and m.row.startswith("claim")]
 
 
@@ -127,9 +128,9 @@ def test_html_page_shows_the_abstracts_own_text(explainer, explained):
     page = explainer.html(doc, explanation)
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page
     parsed = _abstract_of(page)
-    assert "".join(parsed.text) == ABSTRACT  # not tokens re-joined: '85.2%', 'GPU-friendly'
+    assert "".join(parsed.text) == ABSTRACT  # not tokens re-joined: '85.2%', 'GPU-accelerated'
     assert ("HARDWARE", "64 A100 GPUs") in parsed.marks and ("DEVICE", "A100") in parsed.marks
-    assert ("VETO", "GPU-friendly") in parsed.marks and ("RESULT", "85.2%") in parsed.marks
+    assert ("VETO", "GPU-accelerated") in parsed.marks and ("RESULT", "85.2%") in parsed.marks
     assert page.count('<span class="sent" data-s="s') == 2
     tables = (explanation.claims, explanation.entities, explanation.vetoes, explanation.lost)
     assert page.count("<tr>") == len(tables)  # a header per table
@@ -302,12 +303,13 @@ def test_names_of_another_sentence_or_clause_are_out_of_scope(explainer):
 
 
 def test_lost_matches_name_the_span_and_rule_that_won(explainer):
-    _, explanation = explainer.explain("We train with 3.8e25 FLOPs over 3 days using a GPU-friendly kernel.")
+    text = "We train with 3.8e25 FLOPs over 3 days using a GPU-accelerated kernel."
+    _, explanation = explainer.explain(text)
     lost = {(r.text, r.rule): r.value for r in explanation.lost}
     assert lost[("3.8e25 FLOPs", "result.number_then_metric")] == (
         "overlap: lost to '3.8e25 FLOPs' (result.flops, same length, priority 10 > 5)"
     )
-    veto = "vetoed by hardware.reject.gpu_hyphen_compound ('GPU-friendly')"
+    veto = "vetoed by hardware.reject.gpu_hyphen_compound ('GPU-accelerated')"
     assert lost[("GPU", "hardware.device")] == veto
     kept = {(r.text, r.rule) for r in explanation.claims}
     assert not kept & set(lost)  # a row that was kept is never reported as lost
@@ -380,7 +382,7 @@ def test_the_page_in_a_browser_shows_the_abstract_without_overlaps(explainer, tm
     abstract = (
         "We pre-train Megatron-LM (8.3B parameters) on 512 NVIDIA V100 GPUs (32GB) in 9.2 days. "
         "It reaches 55.2% accuracy on MMLU, 3.1 points above GPT-3 (175B), and 81.2%/79.4% on "
-        "TUM/KITTI, using a GPU-friendly kernel."
+        "TUM/KITTI, using a GPU-accelerated kernel."
     )
     doc, explanation = explainer.explain(abstract)
     page = tmp_path / "explain.html"

@@ -44,6 +44,7 @@ def no_temporary_files(directory: Path) -> bool:
 # ---------------------------------------------------------------- the per-record time limit
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_slow_paper_is_rejected_after_the_record_timeout(nlp, tmp_path, monkeypatch, jobs):
     from extract.pipeline.claims import ClaimMatcher
@@ -66,6 +67,7 @@ def test_a_slow_paper_is_rejected_after_the_record_timeout(nlp, tmp_path, monkey
     assert (tables.summary.ok, tables.summary.rejected) == (2, 1) and tables.summary.balanced()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_catastrophic_user_regex_is_cut_off_by_the_record_timeout(tmp_path, monkeypatch, jobs):
     """A user rule whose REGEX backtracks exponentially on one word. ``rules check`` may
@@ -287,6 +289,7 @@ def test_dask_with_a_table_suffix_is_refused_with_a_hint(tmp_path, capsys):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_an_unreachable_dask_scheduler_is_one_line(tmp_path, capsys):
     path = corpus(tmp_path, {"abstract": GOOD})
     argv = ["batch", str(path), "-o", str(tmp_path / "claims"), "--engine", "dask"]
@@ -308,6 +311,7 @@ def test_too_many_jobs_are_capped_with_a_warning():
     assert resolve_jobs(2, warnings) == 2 and len(warnings) == 1
 
 
+@pytest.mark.slow
 def test_exit_codes_0_success_1_strict_2_expected_error(tmp_path):
     path = corpus(tmp_path, {"abstract": GOOD})
     broken = jsonl(tmp_path / "b.jsonl", [ROWS[0], "{broken"])
@@ -316,6 +320,7 @@ def test_exit_codes_0_success_1_strict_2_expected_error(tmp_path):
     assert cli("batch", str(tmp_path / "missing"), "-o", str(tmp_path / "c.csv")).returncode == 2
 
 
+@pytest.mark.slow
 def test_an_internal_error_is_exit_3_and_one_line(tmp_path):
     path = corpus(tmp_path, {"abstract": GOOD})
     code = (

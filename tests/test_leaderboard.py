@@ -94,6 +94,7 @@ def test_the_deltas_view_needs_roles(mixed, tmp_path):
         leaderboard(tmp_path / "theirs.csv", deltas=True)
 
 
+@pytest.mark.slow
 def test_cli_scores_and_deltas(tmp_path, mixed):
     mixed.to_csv(tmp_path / "claims.csv", index=False)
     done = run_cli("leaderboard", str(tmp_path / "claims.csv"), "-o", str(tmp_path / "board.csv"))
@@ -169,6 +170,7 @@ def test_an_override_of_an_unknown_metric_is_a_typo(mixed):
         derive(mixed, overrides={"acuracy": False})
 
 
+@pytest.mark.slow
 def test_cli_direction_override_ranks_the_other_way(tmp_path):
     path = tmp_path / "theirs.csv"
     path.write_text("paper,benchmark,metric,score,model\np1,D,MOS,3.1,A\np2,D,MOS,4.2,B\n")
@@ -362,6 +364,7 @@ def test_pwc_spellings_are_found_and_ranked(pwc):
     assert list(perplexity["value"]) == sorted(perplexity["value"])
 
 
+@pytest.mark.slow
 def test_cli_imports_the_real_file_with_titles(tmp_path):
     out = tmp_path / "pwc.csv"
     done = run_cli("leaderboard", str(PWC), "-o", str(out), "--papers", str(ABSTRACTS))

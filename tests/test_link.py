@@ -211,6 +211,7 @@ def test_seed_corpus_fixture_is_the_seed_pages():
     assert len(list(SEEDS.glob("*.txt"))) == 5
 
 
+@pytest.mark.slow
 def test_role_cues_are_rule_data_a_user_extends(tmp_path):
     """'a 4% windfall' is a change once a user's CUE entry lists 'windfall' after numbers; the row
     names that entry as the rule that decided its role."""

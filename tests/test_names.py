@@ -265,6 +265,7 @@ def test_a_sized_model_is_a_method_with_its_variant_and_family(nlp):
     assert sizes == [7e9, 3.2e10, 1.75e11]
 
 
+@pytest.mark.slow
 def test_a_user_cue_word_extends_the_context_rules(tmp_path):
     from extract.pipeline.build import build_nlp
 

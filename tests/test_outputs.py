@@ -29,6 +29,7 @@ def run_cli(*args: str, stdin: bytes | None = None, cwd=None) -> subprocess.Comp
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_claims_to_stdout(tmp_path, fmt):
     corpus = tmp_path / "c.jsonl"
@@ -43,6 +44,7 @@ def test_claims_to_stdout(tmp_path, fmt):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jsonl"]  # no papers or rejects file
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("compress", [False, True])
 def test_batch_reads_stdin(tmp_path, compress):
     data = gzip.compress(JSONL.encode()) if compress else JSONL.encode()
@@ -53,6 +55,7 @@ def test_batch_reads_stdin(tmp_path, compress):
     assert papers["sources"].tolist() == ["-:1", "-:2"] and papers["date"].tolist()[0] == "2025-01-02"
 
 
+@pytest.mark.slow
 def test_stdin_csv_is_recognised(tmp_path):
     csv_text = 'title,abstract\nOne,"We use 16 H100 GPUs."\n'
     done = run_cli("batch", "-", "-o", "-", "-q", stdin=csv_text.encode())
@@ -91,6 +94,7 @@ def test_table_names():
     assert output_paths(Path("-"), None, None) == (None, None)
 
 
+@pytest.mark.slow
 def test_format_that_contradicts_the_suffix_is_refused(tmp_path):
     corpus = tmp_path / "c.jsonl"
     corpus.write_text(JSONL, encoding="utf-8")
@@ -99,6 +103,7 @@ def test_format_that_contradicts_the_suffix_is_refused(tmp_path):
     assert done.stderr.decode().strip().startswith(f"extract: error: {tmp_path / 'c.csv'}: --format jsonl")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["claims.csv", "claims.csv.gz", "-"])
 def test_dask_engine_refuses_a_file_name_in_one_line(tmp_path, name):
     corpus = tmp_path / "c.jsonl"
@@ -110,6 +115,7 @@ def test_dask_engine_refuses_a_file_name_in_one_line(tmp_path, name):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jsonl"]
 
 
+@pytest.mark.slow
 def test_every_input_rejected_is_an_error(tmp_path):
     corpus = tmp_path / "wrong.csv"
     corpus.write_text("name,text\na,b\n", encoding="utf-8")
@@ -121,6 +127,7 @@ def test_every_input_rejected_is_an_error(tmp_path):
     assert (tmp_path / "c.rejects.jsonl").exists()  # the reasons are kept
 
 
+@pytest.mark.slow
 def test_a_run_with_one_good_file_is_a_success(tmp_path):
     (tmp_path / "wrong.csv").write_text("name,text\na,b\n", encoding="utf-8")
     (tmp_path / "good.jsonl").write_text(JSONL, encoding="utf-8")
@@ -153,6 +160,7 @@ def test_progress_bar_shows_total_percent_and_papers_from_the_start(tmp_path):
     assert ReadPosition([Path("-")]).total is None  # stdin: a papers counter instead
 
 
+@pytest.mark.slow
 def test_final_summary_names_the_outputs_and_the_rate(tmp_path):
     corpus = tmp_path / "c.jsonl"
     corpus.write_text(JSONL, encoding="utf-8")
@@ -194,6 +202,7 @@ def _run_on_a_terminal(args: list[str], cwd) -> tuple[int, str]:
     return proc.wait(timeout=300), shown.decode("utf-8", "replace")
 
 
+@pytest.mark.slow
 def test_dask_engine_shows_the_bar_and_the_dashboard(tmp_path):
     abstract = "We train a {}B model on 8 A100 GPUs."
     rows = [{"id": f"p{i}", "title": f"Paper {i}", "abstract": abstract.format(i + 1)} for i in range(60)]
@@ -210,6 +219,7 @@ def test_dask_engine_shows_the_bar_and_the_dashboard(tmp_path):
     assert len(list((tmp_path / "claims").glob("part-*.parquet"))) >= 1
 
 
+@pytest.mark.slow
 def test_dask_engine_quiet_prints_no_bar(tmp_path):
     (tmp_path / "c.jsonl").write_text(JSONL, encoding="utf-8")
     done = run_cli("batch", "c.jsonl", "--engine", "dask", "-o", "claims", "-q", cwd=tmp_path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -66,6 +67,7 @@ def mutated_abstracts(draw) -> str:
     return text
 
 
+@pytest.mark.slow
 @EXAMPLES
 @given(mutated_abstracts())
 def test_mutated_real_abstracts(nlp, text):

@@ -40,6 +40,7 @@ def _texts(n: int) -> list[str]:
     return [json.loads(line)["abstract"] for line in lines[:n]]
 
 
+@pytest.mark.slow
 def test_the_pipeline_finds_the_same_claims_with_either_pattern_table(monkeypatch):
     nlp = build_nlp()
     texts = _texts(60) + ["Our model scores 81.2 , 79.4 , 77.0 , 75.5 , 74.1 and 66.1 % on six tasks."]

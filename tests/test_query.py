@@ -459,6 +459,7 @@ def _csv(tmp_path, df: pd.DataFrame, name: str = "claims.csv") -> str:
     return str(path)
 
 
+@pytest.mark.slow
 def test_cli_leaderboard_then_query(tmp_path, scores):
     source = _csv(tmp_path, scores)
     done = run_cli("leaderboard", source, "-o", str(tmp_path / "board.csv"))
@@ -496,6 +497,7 @@ def test_cli_leaderboard_then_query(tmp_path, scores):
         (["query", "{tmp}/empty.csv"], "{tmp}/empty.csv: empty file"),
     ],
 )
+@pytest.mark.slow
 def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, scores, args, message):
     (tmp_path / "theirs.csv").write_text("paper_id,dataset,value\np1,GSM8K,55\n")
     (tmp_path / "empty.csv").write_text("")

@@ -163,6 +163,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_command_line_html_and_markdown_to_stdout(tables, tmp_path):
     claims = tables[0]
     out = tmp_path / "report.html"
@@ -174,6 +175,7 @@ def test_command_line_html_and_markdown_to_stdout(tables, tmp_path):
     assert done.returncode == 0 and done.stdout.startswith("# Claims report: claims.csv")
 
 
+@pytest.mark.slow
 def test_command_line_bad_input_is_one_line(tmp_path):
     done = run_cli("report", str(tmp_path / "none.csv"), "-o", str(tmp_path / "r.html"))
     assert done.returncode == 2

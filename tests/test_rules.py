@@ -216,6 +216,7 @@ def test_bad_rules_cli_check(case, monkeypatch, capsys):
     assert captured.out == ""
 
 
+@pytest.mark.slow
 def test_every_problem_in_every_file_is_reported_at_once():
     """From a fresh interpreter, as a user runs it: every problem, exit 2, no traceback."""
     done = subprocess.run(
@@ -259,6 +260,7 @@ def test_a_bad_rule_directory_stops_batch_with_one_line_per_problem(tmp_path, mo
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_check_alone_ignores_the_builtin_rules(tmp_path, capsys):
     mine = write_rules(tmp_path / "mine", "devices.jsonl", ASCEND)
     assert main(["rules", "check", "--alone", str(mine)]) == 0
@@ -352,6 +354,7 @@ def hardware_rows(claims_csv: Path) -> list[list]:
     return claims.loc[claims["kind"] == "hardware", ["paper_id", "name", "count", "rule"]].values.tolist()
 
 
+@pytest.mark.slow
 def test_batch_reports_a_user_accelerator_as_hardware(tmp_path):
     """``extract batch … --rules DIR`` from a fresh interpreter, as a user runs it."""
     mine = write_rules(tmp_path / "mine", "devices.jsonl", ASCEND)
@@ -367,6 +370,7 @@ def test_batch_reports_a_user_accelerator_as_hardware(tmp_path):
     assert hardware_rows(out) == [["2501.00001", "Ascend 910B", 8, "hardware.count_device"]]
 
 
+@pytest.mark.slow
 def test_batch_reads_rule_directories_from_the_environment(tmp_path, monkeypatch):
     mine = write_rules(tmp_path / "mine", "devices.jsonl", ASCEND)
     corpus = tmp_path / "papers.jsonl"
@@ -385,6 +389,7 @@ def test_batch_reads_rule_directories_from_the_environment(tmp_path, monkeypatch
 # ---------------------------------------------------------------- built once per process
 
 
+@pytest.mark.slow
 def test_rule_files_are_read_once_per_process_and_matchers_once_per_pipeline(monkeypatch):
     reads = []
     original = rules_module.load_directories
@@ -517,6 +522,7 @@ def day_line() -> int:
 # ---------------------------------------------------------------- cue words (rules/cues.jsonl)
 
 
+@pytest.mark.slow
 def test_cue_words_come_from_the_rule_files_and_a_user_can_extend_them(tmp_path):
     shipped = load_rules(use_env=False)
     assert shipped.cues("approximately")["about"] == "cue.approximately"

@@ -61,6 +61,7 @@ def test_the_page_has_four_worked_examples():
     assert all(e.files and e.commands for e in EXAMPLES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.title.split(":")[0] for e in EXAMPLES])
 def test_worked_example(example, nlp, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)

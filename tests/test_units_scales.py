@@ -114,6 +114,7 @@ def test_no_scale_word_list_in_python():
     assert listed == []
 
 
+@pytest.mark.slow
 def test_a_user_scale_word_is_read_everywhere(tmp_path):
     mine = tmp_path / "mine"
     mine.mkdir()

@@ -304,8 +304,8 @@ class Explainer:
         rejects = [r for r in ruleset.by_label(*CLAIM_LABELS) if r.get("reject")]
         self.rejects = CompiledRules(self.nlp.vocab, self.nlp.make_doc, rejects, ruleset.macros())
         self.names = {r.id: r.name + _direction(r) for r in ruleset.rules if r.name}
-        self.claim_rules = self.nlp.get_pipe("ml_claims").finder.rules
-        self.linker = self.nlp.get_pipe("ml_link")
+        self.claim_rules = self.nlp.get_pipe("ml_claims").stage.rules
+        self.linker = self.nlp.get_pipe("ml_link").stage  # its LinkTables
 
     def doc(self, text: str, title: str = "") -> Doc:
         """The processed Doc; the title goes on before the pipeline runs (names read it)."""
