@@ -383,7 +383,8 @@ def test_batch_reads_rule_directories_from_the_environment(tmp_path, monkeypatch
     monkeypatch.delenv(RULES_ENV)
     assert main(["batch", str(corpus), "-o", str(tmp_path / "before.csv"), "-q"]) == 0
     claims = pd.read_csv(tmp_path / "before.csv")
-    assert "hardware" not in set(claims["kind"])  # without the rule: no hardware claim at all
+    hardware = claims.loc[claims["kind"] == "hardware", "name"].tolist()
+    assert hardware == ["NPU"]  # without the rule: only the device class, no Ascend 910B
 
 
 # ---------------------------------------------------------------- built once per process
