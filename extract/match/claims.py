@@ -8,9 +8,9 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from extract.match.anchors import inside, merge_windows
 from extract.match.matcher import CompiledRules, resolve_overlaps
 from extract.rules.ruleset import CLAIM_LABELS, Rule, RuleSet
+from extract.text.windows import inside, merge_windows
 
 # A claim lying wholly inside one of these names is part of the name ("CIFAR-10"); a model
 # size may lie inside a method name ("Mistral-7B").

@@ -44,7 +44,9 @@ cdef class PatternTable:
     before the anchor. Its sequences (patterns with repeats) are
     ``group_sequences[g]:group_sequences[g + 1]``; sequence ``q`` is the atoms
     ``sequence_atoms[q]:sequence_atoms[q + 1]``, each a mask repeated ``atom_fewest`` to
-    ``atom_most`` times (-1: no limit).
+    ``atom_most`` times (-1: no limit). A match through an anchor of group ``g`` lies within
+    ``group_before[g]`` tokens before it and ``group_after[g]`` from it (-1: to the edge of
+    its sentence); ``group_matched[g]`` says the group also has a spaCy Matcher.
     """
 
     cdef readonly Py_ssize_t n_tests, n_anchor_tests, n_words
@@ -54,7 +56,8 @@ cdef class PatternTable:
     cdef const uint64_t[::1] value, set_values
     # the groups, their fixed patterns and their sequences
     cdef const uint64_t[:, ::1] group_mask, token_mask, atom_mask
-    cdef const uint8_t[::1] group_reported
+    cdef const uint8_t[::1] group_reported, group_matched
+    cdef const int64_t[::1] group_before, group_after
     cdef const int64_t[::1] group_patterns, pattern_anchor, pattern_tokens
     cdef const int64_t[::1] group_sequences, sequence_atoms, atom_fewest, atom_most
     cdef const uint64_t[::1] pattern_key, sequence_key
@@ -67,7 +70,7 @@ cdef class PatternTable:
     def __init__(self, *, n_anchor_tests, kind, column, value, polarity, set_start, set_end, set_values,
                  group_mask, group_reported, group_patterns, pattern_key, pattern_anchor,
                  pattern_tokens, token_mask, group_sequences, sequence_key, sequence_atoms,
-                 atom_mask, atom_fewest, atom_most) -> None:
+                 atom_mask, atom_fewest, atom_most, group_before, group_after, group_matched) -> None:
         self.kind, self.column, self.value, self.polarity = kind, column, value, polarity
         self.set_start, self.set_end, self.set_values = set_start, set_end, set_values
         self.group_mask, self.group_reported, self.group_patterns = group_mask, group_reported, group_patterns
@@ -75,6 +78,7 @@ cdef class PatternTable:
         self.pattern_tokens, self.token_mask = pattern_tokens, token_mask
         self.group_sequences, self.sequence_key, self.sequence_atoms = group_sequences, sequence_key, sequence_atoms
         self.atom_mask, self.atom_fewest, self.atom_most = atom_mask, atom_fewest, atom_most
+        self.group_before, self.group_after, self.group_matched = group_before, group_after, group_matched
         self.n_tests, self.n_anchor_tests = len(kind), n_anchor_tests
         self.n_words = group_mask.shape[1]
         bits = [max(w * 64 + int(word).bit_length() - 1 for w, word in enumerate(mask) if word)
@@ -87,12 +91,15 @@ cdef class PatternTable:
             filed_bits[bit // 64] |= numpy.uint64(1 << bit % 64)
         self.filed_bits = filed_bits
 
-    def scan(self, const uint64_t[:, ::1] columns, const uint64_t[::1] flags) -> tuple:
-        """(matches, hits, codes, tested): every fixed pattern that holds at an anchor, as
-        (key, start, end); every (group, token) anchor hit of the groups that report them,
-        token by token; the tokens' codes and which have all their tests run (for
-        ``match_window``)."""
-        cdef Py_ssize_t n = columns.shape[0], n_words = self.n_words
+    def scan(self, const uint64_t[:, ::1] columns, const uint64_t[::1] flags,
+             const int64_t[:, ::1] within, Py_ssize_t sent_column, run_matcher) -> list:
+        """Every match, as (key, start, end): the fixed patterns that hold at an anchor, token
+        by token; then, group by group, on each window the group's anchors reach (merged,
+        cut to the sorted, disjoint ``within`` windows), ``run_matcher(group, start, end)``
+        when the group has a Matcher, then the group's sequences. ``sent_column``: the
+        SENT_START column, where an unbounded repeat reaches to its sentence's edges (-1:
+        the doc's)."""
+        cdef Py_ssize_t n = columns.shape[0], n_words = self.n_words, n_groups = self.group_mask.shape[0]
         codes_array = numpy.zeros((n, n_words), dtype=numpy.uint64)
         tested_array = numpy.zeros(n, dtype=numpy.uint8)
         cdef uint64_t[:, ::1] codes = codes_array
@@ -106,7 +113,25 @@ cdef class PatternTable:
             codes[i, 0] = flags[i]
             codes[i, 1] = ~flags[i]
             self._test(codes, columns, i, 0, self.n_anchor_tests)
-        matches, hits = [], []
+        # each token's sentence: [sentence_first[i], sentence_end[i])
+        edges_array = numpy.empty((2, n), dtype=numpy.int64)
+        cdef int64_t[:, ::1] edges = edges_array
+        cdef int64_t edge = 0
+        for i in range(n):
+            if sent_column >= 0 and columns[i, sent_column] == 1:
+                edge = i
+            edges[0, i] = edge
+        edge = n
+        for i in range(n - 1, -1, -1):
+            edges[1, i] = edge
+            if sent_column >= 0 and columns[i, sent_column] == 1:
+                edge = i
+        # the window each group's anchors reach so far (its hits come in token order, so
+        # their reaches come sorted): open[0, g]:open[1, g], empty while open[1, g] < 0
+        open_array = numpy.full((2, n_groups), -1, dtype=numpy.int64)
+        cdef int64_t[:, ::1] open_ = open_array
+        cdef int64_t first, last
+        matches, windows = [], []
         cdef Py_ssize_t w, b, j
         cdef uint64_t waiting
         for r in range(n):
@@ -120,7 +145,14 @@ cdef class PatternTable:
                         if not _has_all(codes, r, group_mask, g, n_words):
                             continue
                         if self.group_reported[g]:
-                            hits.append((g, r))
+                            first = edges[0, r] if self.group_before[g] < 0 else max(r - self.group_before[g], 0)
+                            last = edges[1, r] if self.group_after[g] < 0 else min(r + self.group_after[g], n)
+                            if open_[1, g] >= 0 and first <= open_[1, g]:
+                                open_[1, g] = max(open_[1, g], last)
+                            elif first < last:
+                                if open_[1, g] >= 0:
+                                    windows.append((g, open_[0, g], open_[1, g]))
+                                open_[0, g], open_[1, g] = first, last
                         for p in range(group_patterns[g], group_patterns[g + 1]):
                             start = r - pattern_anchor[p]
                             length = pattern_tokens[p + 1] - pattern_tokens[p]
@@ -134,37 +166,52 @@ cdef class PatternTable:
                                     break
                             if holds:
                                 matches.append((self.pattern_key[p], start, start + length))
-        return matches, hits, codes_array, tested_array
+        for g in range(n_groups):
+            if open_[1, g] >= 0:
+                windows.append((g, open_[0, g], open_[1, g]))
+        windows.sort()
+        # positions a sequence's match can have reached after each atom, as flags by token
+        reach_array = numpy.zeros(n + 1, dtype=numpy.uint8)
+        after_array = numpy.zeros(n + 1, dtype=numpy.uint8)
+        cdef Py_ssize_t m = within.shape[0], at = 0, previous = -1
+        for g, first, last in windows:
+            if g != previous:
+                at, previous = 0, g
+            while at < m and within[at, 1] <= first:
+                at += 1
+            k = at
+            while k < m and within[k, 0] < last:
+                start, i = max(first, within[k, 0]), min(last, within[k, 1])
+                if start < i:
+                    if self.group_matched[g]:
+                        matches += run_matcher(g, start, i)
+                    self._match_window(matches, columns, codes, tested, reach_array, after_array, g, start, i)
+                k += 1
+        return matches
 
-    def match_window(self, const uint64_t[:, ::1] columns, uint64_t[:, ::1] codes, uint8_t[::1] tested,
-                     Py_ssize_t group, Py_ssize_t start, Py_ssize_t end) -> list:
-        """(key, first, last) of every match of the group's sequences inside the window
+    cdef void _match_window(self, list matches, const uint64_t[:, ::1] columns, uint64_t[:, ::1] codes,
+                            uint8_t[::1] tested, uint8_t[::1] reach, uint8_t[::1] after,
+                            Py_ssize_t group, Py_ssize_t start, Py_ssize_t end) except *:
+        """Add (key, first, last) of every match of the group's sequences inside the window
         [start, end): every start token, every length, as spaCy's Matcher returns them on
-        ``doc[start:end]``."""
-        matches = []
-        if self.group_sequences[group] == self.group_sequences[group + 1]:
-            return matches
-        # positions a match can have reached after each atom, as flags over the window
-        reach_array = numpy.zeros(end - start + 1, dtype=numpy.uint8)
-        after_array = numpy.zeros(end - start + 1, dtype=numpy.uint8)
-        cdef uint8_t[::1] reach = reach_array, after = after_array
+        ``doc[start:end]``. ``reach`` and ``after``: all-zero flags by token, left all-zero."""
         cdef Py_ssize_t q, first, a, at, pos, count, low, high, new_low, new_high
         cdef int64_t fewest, most
         for q in range(self.group_sequences[group], self.group_sequences[group + 1]):
             for first in range(start, end):
-                reach[first - start] = 1
+                reach[first] = 1
                 low = high = first
                 for a in range(self.sequence_atoms[q], self.sequence_atoms[q + 1]):
                     fewest, most = self.atom_fewest[a], self.atom_most[a]
                     new_low, new_high = end + 1, -1
                     for at in range(low, high + 1):
-                        if not reach[at - start]:
+                        if not reach[at]:
                             continue
-                        reach[at - start] = 0
+                        reach[at] = 0
                         pos, count = at, 0
                         while True:  # the atom covers count tokens: at … pos - 1
                             if count >= fewest:
-                                after[pos - start] = 1
+                                after[pos] = 1
                                 new_low, new_high = min(new_low, pos), max(new_high, pos)
                             if count == most or pos == end:
                                 break
@@ -177,11 +224,10 @@ cdef class PatternTable:
                     if high < 0:
                         break
                 for at in range(low, high + 1):  # empty when the last atom failed (high < 0)
-                    if reach[at - start]:
-                        reach[at - start] = 0
+                    if reach[at]:
+                        reach[at] = 0
                         if at > first:
                             matches.append((self.sequence_key[q], first, at))
-        return matches
 
     cdef bint _holds(self, uint64_t[:, ::1] codes, uint8_t[::1] tested, const uint64_t[:, ::1] columns,
                      Py_ssize_t row, const uint64_t[:, ::1] masks, Py_ssize_t mask) noexcept:
