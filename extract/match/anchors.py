@@ -168,6 +168,7 @@ class AnchoredMatcher:
         self._fixed: list[_Fixed] = []
         self._sequences: list[_Sequence] = []
         self._table: PatternTable | None = None
+        self._prepared: dict[int, tuple[Doc, numpy.ndarray]] = {}  # id(doc) → (doc, its columns)
 
     def __len__(self) -> int:
         return self.n_patterns
@@ -297,9 +298,25 @@ class AnchoredMatcher:
         return run
 
     def prepare(self, docs: Sequence[Doc]) -> None:
-        """Look up the word codes of a whole batch of docs at once (``RuleBits.prepare``)."""
-        if self.n_patterns:
-            self.bits.prepare(self.vocab, docs)
+        """Read the columns of a whole batch of docs and look up their word codes at once
+        (``RuleBits.prepare``), for the next call on each doc, which must come before the
+        doc changes (``BatchedComponent.pipe``: the batch's docs, one after another)."""
+        if not self.n_patterns:
+            return
+        if self._table is None:
+            self._compile()
+        columns = [doc.to_array(self.attrs).reshape(len(doc), -1) for doc in docs]
+        # the ORTH column copied: the codes left with a doc should not keep its other columns
+        self.bits.prepare(self.vocab, docs, [c[:, self._orth_column].copy() for c in columns])
+        self._prepared = {id(doc): (doc, doc_columns) for doc, doc_columns in zip(docs, columns)}
+
+    def _columns(self, doc: Doc) -> numpy.ndarray:
+        """The doc's ``attrs`` columns: as ``prepare`` read them for its first call, else now
+        (a doc a later call sees may have new entities)."""
+        doc_, columns = self._prepared.pop(id(doc), (None, None))
+        if doc_ is doc:
+            return columns
+        return doc.to_array(self.attrs).reshape(len(doc), -1)  # a 1-attribute list gives a 1-D array
 
     def __call__(self, doc: Doc, within: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
         """(match key, start, end) for matches lying inside the ``within`` windows."""
@@ -308,7 +325,7 @@ class AnchoredMatcher:
             return []
         if self._table is None:
             self._compile()
-        columns = doc.to_array(self.attrs).reshape(n, -1)  # a 1-attribute list gives a 1-D array
+        columns = self._columns(doc)
         flags = self.bits.doc_codes(self.vocab, doc, columns[:, self._orth_column])
         found = []
         if len(self.unanchored):

@@ -54,7 +54,6 @@ BitKey = tuple  # (attribute, operator, operand): ("LOWER", "IN", ("a", "b")), (
 # arrays every CODE_BUFFER words.
 CODE_CACHE_SIZE = 1_000_000
 CODE_BUFFER = 1024
-_ORTH = IDS["ORTH"]
 
 
 class RuleBits:
@@ -132,12 +131,12 @@ class RuleBits:
             flags[missing] = codes[where]
         return flags
 
-    def prepare(self, vocab: Vocab, docs: Sequence[Doc]) -> None:
+    def prepare(self, vocab: Vocab, docs: Sequence[Doc], orths: Sequence[numpy.ndarray]) -> None:
         """Look up the word codes of a whole batch of docs at once and leave them with each
-        doc: one lookup of the batch's distinct words instead of one per doc (and per matcher)."""
+        doc: one lookup of the batch's distinct words instead of one per doc (and per matcher).
+        ``orths``: each doc's ORTH column."""
         if not docs or isinstance(docs[0].user_data.get(self._codes_key), _DocCodes):
             return  # another matcher sharing these bits prepared this batch
-        orths = [doc.to_array([_ORTH]) for doc in docs]
         words, where = numpy.unique(numpy.concatenate(orths), return_inverse=True)
         flags = self.codes(vocab, words)[where]
         bounds = numpy.cumsum([len(o) for o in orths]).tolist()
