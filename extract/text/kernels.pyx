@@ -398,3 +398,37 @@ cdef class WordFinder:
                 else:
                     found.append(i)
         return found
+
+
+def distinct(const uint64_t[::1] values) -> tuple:
+    """(words, where): the distinct ``values`` in the order they first occur, and where each
+    value stands among them (``words[where] == values``). One pass with a hash table:
+    ``numpy.unique`` sorts the values, 2-3x slower on a batch's 60,000 word ids."""
+    cdef Py_ssize_t n = values.shape[0], size = 16, i, h, count = 0
+    while size < 2 * n:
+        size *= 2
+    cdef uint64_t mask = size - 1, value
+    cdef uint64_t *keys = <uint64_t *>calloc(size, sizeof(uint64_t))
+    cdef int64_t *slots = <int64_t *>calloc(size, sizeof(int64_t))  # 1 + index in words; 0: free
+    if keys == NULL or slots == NULL:
+        free(keys)
+        free(slots)
+        raise MemoryError()
+    words_array = numpy.empty(n, dtype=numpy.uint64)
+    where_array = numpy.empty(n, dtype=numpy.int64)
+    cdef uint64_t[::1] words = words_array
+    cdef int64_t[::1] where = where_array
+    for i in range(n):
+        value = values[i]
+        h = (value ^ (value >> 29)) & mask
+        while slots[h] and keys[h] != value:
+            h = (h + 1) & mask
+        if not slots[h]:
+            keys[h] = value
+            words[count] = value
+            count += 1
+            slots[h] = count
+        where[i] = slots[h] - 1
+    free(keys)
+    free(slots)
+    return words_array[:count].copy(), where_array

@@ -192,3 +192,13 @@ class WordFinder:
                 found.append(at)
                 at = text.find(word, at + 1)
         return sorted(found)
+
+
+def distinct(values: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """As ``kernels.distinct``: the distinct values in order of first occurrence, and where
+    each value stands among them."""
+    words, first, where = numpy.unique(values, return_index=True, return_inverse=True)
+    order = numpy.argsort(first, kind="stable")
+    rank = numpy.empty(len(order), dtype=numpy.int64)
+    rank[order] = numpy.arange(len(order))
+    return words[order].astype(numpy.uint64), rank[where.reshape(-1)]
