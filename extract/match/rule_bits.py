@@ -33,7 +33,7 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from extract.keymap import KeyMap
-from extract.text.compiled import distinct
+from extract.text.compiled import distinct_words
 
 # spaCy's boolean lexeme attributes occupy the low bits of ``Lexeme.flags``; ours follow.
 SPACY_BITS = 1 + max(IDS[a] for a in IDS if a.startswith(("IS_", "LIKE_")) and IDS[a] < 64)
@@ -138,7 +138,7 @@ class RuleBits:
         ``orths``: each doc's ORTH column."""
         if not docs or isinstance(docs[0].user_data.get(self._codes_key), _DocCodes):
             return  # another matcher sharing these bits prepared this batch
-        words, where = distinct(numpy.concatenate(orths))
+        words, where = distinct_words(numpy.concatenate(orths))
         flags = self.codes(vocab, words)[where]
         bounds = numpy.cumsum([len(o) for o in orths]).tolist()
         for doc, doc_orths, start, end in zip(docs, orths, [0, *bounds], bounds):

@@ -194,9 +194,9 @@ class WordFinder:
         return sorted(found)
 
 
-def distinct(values: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray]:
-    """As ``kernels.distinct``: the distinct values in order of first occurrence, and where
-    each value stands among them."""
+def distinct_words(values: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """As ``kernels.distinct_words``: the distinct values in order of first occurrence, and
+    where each value stands among them."""
     words, first, where = numpy.unique(values, return_index=True, return_inverse=True)
     order = numpy.argsort(first, kind="stable")
     rank = numpy.empty(len(order), dtype=numpy.int64)
