@@ -84,6 +84,12 @@ class KeyMap:
             self._merge()
         return value
 
+    def add_many(self, keys: list[int], values: list[int]) -> None:
+        """Store keys the caller knows are absent, with their values, at once."""
+        self._recent.update(zip(keys, values if self._values is not None else [0] * len(keys)))
+        if len(self._recent) >= self.buffer_size:
+            self._merge()
+
     def nbytes(self) -> int:
         """Bytes held by the sorted arrays (the part that grows with the corpus)."""
         return self._keys.nbytes + (0 if self._values is None else self._values.nbytes)

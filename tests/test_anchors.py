@@ -7,8 +7,9 @@ from hypothesis import strategies as st
 from spacy.matcher import Matcher
 from spacy.tokens import Span
 
-from extract.match.anchors import AnchoredMatcher, intersect, merge_windows
+from extract.match.anchors import AnchoredMatcher
 from extract.match.rule_bits import RuleBits
+from extract.text.windows import intersect, merge_windows
 
 from .conftest import examples
 

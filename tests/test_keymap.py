@@ -63,3 +63,18 @@ def test_get_many_sees_merged_and_buffered_keys():
     values, found = keymap.get_many(np.array([0, 1, 27, 24, 30], dtype=np.uint64))
     assert found.tolist() == [True, False, True, True, False]
     assert values.tolist() == [100, 0, 109, 108, 0]
+
+
+@given(st.lists(UINT64, max_size=60, unique=True), st.integers(min_value=1, max_value=7), st.booleans())
+def test_add_many_stores_what_add_new_stores(keys, buffer_size, with_values):
+    import numpy as np
+
+    one, many = (KeyMap(buffer_size=buffer_size, with_values=with_values) for _ in range(2))
+    half = len(keys) // 2
+    for batch in (keys[:half], keys[half:]):
+        for key in batch:
+            one.add_new(key, key ^ 5)
+        many.add_many(batch, [key ^ 5 for key in batch])
+    probe = np.array(keys + [k ^ 1 for k in keys if k ^ 1 not in keys], dtype=np.uint64)
+    assert len(many) == len(one) == len(keys)
+    assert [a.tolist() for a in many.get_many(probe)] == [a.tolist() for a in one.get_many(probe)]

@@ -5,17 +5,21 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from unittest import mock
 
 import numpy
 import pytest
+import spacy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import extract.match.anchors as anchors
+from extract.match.rule_bits import RuleBits
 from extract.pipeline.build import build_nlp
 from extract.text import kernels, pure_kernels
 
 from .conftest import FIXTURES, ROOT, examples
+from .test_anchors import WORDS, _doc, pattern_tokens
 
 
 def _claims_with(monkeypatch, nlp, texts, module):
@@ -91,3 +95,49 @@ def test_the_seed_corpus_gives_byte_identical_claims_in_plain_python(tmp_path):
         assert done.returncode == 0, done.stderr
         outputs[name] = out.read_bytes()
     assert outputs["python"] == outputs["compiled"]
+
+
+BLANK = spacy.blank("en")
+REGEX_TEST = {"TEXT": {"REGEX": "^[a-z]+$"}}  # a Python test: its group runs a spaCy Matcher
+window_tokens = st.one_of(pattern_tokens, st.just(REGEX_TEST), st.just({**REGEX_TEST, "OP": "+"}))
+
+
+def _anchored_matches(patterns, doc, within, module):
+    anchored = anchors.AnchoredMatcher(BLANK.vocab, RuleBits())
+    for i, pattern in enumerate(patterns):
+        anchored.add(f"p{i}", pattern, pattern)
+    with mock.patch.object(anchors, "PatternTable", module.PatternTable):
+        return anchored(doc, within)
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(
+    patterns=st.lists(st.lists(window_tokens, min_size=1, max_size=4), min_size=1, max_size=6),
+    words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=14),
+    sentence_starts=st.sets(st.integers(1, 13)),
+    cuts=st.lists(st.integers(0, 14), max_size=6),
+)
+def test_either_pattern_table_finds_the_same_matches_in_the_same_order(
+    patterns, words, sentence_starts, cuts
+):
+    """Anchored scans, their reaches (to a sentence's edges for unbounded repeats), windows,
+    sequences and the groups' spaCy Matchers: compiled and plain Python agree exactly."""
+    doc = _doc(BLANK, " ".join(words))
+    for i in range(len(doc)):
+        doc[i].is_sent_start = i == 0 or i in sentence_starts
+    edges = sorted({min(c, len(doc)) for c in cuts})
+    within = [(s, e) for s, e in zip(edges[::2], edges[1::2]) if s < e] or [(0, len(doc))]
+    compiled = _anchored_matches(patterns, doc, within, kernels)
+    assert compiled == _anchored_matches(patterns, doc, within, pure_kernels)
+    assert all(any(s <= m[1] and m[2] <= e for s, e in within) for m in compiled)
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 40), st.integers(0, 2**64 - 1)), max_size=300))
+def test_distinct_values_agree(values):
+    array = numpy.array(values, dtype=numpy.uint64)
+    words, where = kernels.distinct_words(array)
+    plain_words, plain_where = pure_kernels.distinct_words(array)
+    assert words.tolist() == plain_words.tolist() == list(dict.fromkeys(values))
+    assert where.tolist() == plain_where.tolist()
+    assert words[where].tolist() == values

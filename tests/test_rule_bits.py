@@ -81,3 +81,18 @@ def test_no_private_or_reserved_spacy_api_in_the_package():
         if forbidden.search(line)
     ]
     assert not found, "\n".join(found)
+
+
+def test_a_batch_of_words_gets_each_words_own_code():
+    """``codes`` computes new words' codes together (each test mapped over all of them);
+    repeated and already known words read back the same codes one word at a time gives."""
+    import numpy
+
+    vocab = spacy.blank("en").vocab
+    bits = RuleBits()
+    bits.allocate(KEYS)
+    alone = {word: bits.code(vocab[word]) for word in WORDS}
+    orths = numpy.array([vocab.strings.add(w) for w in WORDS[::-1] + WORDS[:5]], dtype=numpy.uint64)
+    first, again = bits.codes(vocab, orths).tolist(), bits.codes(vocab, orths).tolist()
+    assert first == again == [alone[w] for w in WORDS[::-1] + WORDS[:5]]
+    assert len({alone[w] for w in WORDS}) > len(WORDS) // 2  # the codes differ from word to word

@@ -18,10 +18,8 @@ scan (compiled: ``extract/kernels.pyx``). Around them:
 from __future__ import annotations
 
 import itertools
-import math
 import re
-from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy
@@ -32,6 +30,7 @@ from spacy.vocab import Vocab
 
 from extract.match.rule_bits import BIT, RuleBits
 from extract.text.compiled import CODE_WORDS, ColumnTest, PatternTable
+from extract.text.windows import inside
 
 # A fixed pattern with more optional tokens than this goes to the Matcher (2^n variants).
 MAX_OPTIONAL = 4
@@ -169,6 +168,7 @@ class AnchoredMatcher:
         self._fixed: list[_Fixed] = []
         self._sequences: list[_Sequence] = []
         self._table: PatternTable | None = None
+        self._prepared: dict[int, tuple[Doc, numpy.ndarray]] = {}  # id(doc) → (doc, its columns)
 
     def __len__(self) -> int:
         return self.n_patterns
@@ -220,12 +220,12 @@ class AnchoredMatcher:
         tokens += [token for token, _, _ in atoms]
         equal = sorted({test for tests, _ in tokens for test in tests})
         sets = sorted({test for _, tests in tokens for test in tests}, key=repr)
-        self._unbounded = any(g.before < 0 or g.after < 0 for g in self._list)
+        unbounded = any(g.before < 0 or g.after < 0 for g in self._list)
         # an unbounded repeat reaches to its sentence's edges: read them with the other columns
-        read = {_ORTH, _SENT_START} if self._unbounded else {_ORTH}
+        read = {_ORTH, _SENT_START} if unbounded else {_ORTH}
         self.attrs = sorted(read | {a for a, _, _ in equal if a >= _FLAG_BITS} | {a for a, _, _ in sets})
         self._orth_column = self.attrs.index(_ORTH)
-        self._sent_column = self.attrs.index(_SENT_START) if self._unbounded else -1
+        self._sent_column = self.attrs.index(_SENT_START) if unbounded else -1
         # a flag test is the word's flag bit (word 0 of a code) or its complement (word 1)
         bit = {(a, v, n): a + 64 * (v == n) for a, v, n in equal if a < _FLAG_BITS}
         # column tests the anchors use come first: they run on every token, the rest lazily
@@ -283,12 +283,40 @@ class AnchoredMatcher:
             atom_mask=masks([token for token, _, _ in atoms]),
             atom_fewest=numpy.array([fewest for _, fewest, _ in atoms], dtype=numpy.int64),
             atom_most=numpy.array([most for _, _, most in atoms], dtype=numpy.int64),
+            group_before=numpy.array([g.before for g in self._list], dtype=numpy.int64),
+            group_after=numpy.array([g.after for g in self._list], dtype=numpy.int64),
+            group_matched=numpy.array([g.matcher is not None for g in self._list], dtype=numpy.uint8),
         )
 
+    def _run_matcher(self, doc: Doc) -> Callable[[int, int, int], list[tuple[int, int, int]]]:
+        """What the scan calls for a group's spaCy Matcher on one window of ``doc``."""
+
+        def run(group: int, start: int, end: int) -> list[tuple[int, int, int]]:
+            # on a span, the Matcher answers in span offsets
+            return [(k, s + start, e + start) for k, s, e in self._list[group].matcher(doc[start:end])]
+
+        return run
+
     def prepare(self, docs: Sequence[Doc]) -> None:
-        """Look up the word codes of a whole batch of docs at once (``RuleBits.prepare``)."""
-        if self.n_patterns:
-            self.bits.prepare(self.vocab, docs)
+        """Read the columns of a whole batch of docs and look up their word codes at once
+        (``RuleBits.prepare``), for the next call on each doc, which must come before the
+        doc changes (``BatchedComponent.pipe``: the batch's docs, one after another)."""
+        if not self.n_patterns:
+            return
+        if self._table is None:
+            self._compile()
+        columns = [doc.to_array(self.attrs).reshape(len(doc), -1) for doc in docs]
+        # the ORTH column copied: the codes left with a doc should not keep its other columns
+        self.bits.prepare(self.vocab, docs, [c[:, self._orth_column].copy() for c in columns])
+        self._prepared = {id(doc): (doc, doc_columns) for doc, doc_columns in zip(docs, columns)}
+
+    def _columns(self, doc: Doc) -> numpy.ndarray:
+        """The doc's ``attrs`` columns: as ``prepare`` read them for its first call, else now
+        (a doc a later call sees may have new entities)."""
+        doc_, columns = self._prepared.pop(id(doc), (None, None))
+        if doc_ is doc:
+            return columns
+        return doc.to_array(self.attrs).reshape(len(doc), -1)  # a 1-attribute list gives a 1-D array
 
     def __call__(self, doc: Doc, within: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
         """(match key, start, end) for matches lying inside the ``within`` windows."""
@@ -297,7 +325,7 @@ class AnchoredMatcher:
             return []
         if self._table is None:
             self._compile()
-        columns = doc.to_array(self.attrs).reshape(n, -1)  # a 1-attribute list gives a 1-D array
+        columns = self._columns(doc)
         flags = self.bits.doc_codes(self.vocab, doc, columns[:, self._orth_column])
         found = []
         if len(self.unanchored):
@@ -306,16 +334,8 @@ class AnchoredMatcher:
                 found += [(k, s + start, e + start) for k, s, e in self.unanchored(doc[start:end])]
         if not self.groups:
             return found
-        matches, hits, codes, tested = self._table.scan(columns, flags)
-        found += matches
-        sentences = _Sentences(columns[:, self._sent_column]) if self._unbounded else None
-        for g, group_hits in itertools.groupby(sorted(hits), key=lambda hit: hit[0]):
-            group = self._list[g]
-            reach = [_reach(group, r, n, sentences) for _, r in group_hits]
-            for start, end in intersect(merge_windows(reach), within):
-                if group.matcher is not None:
-                    found += [(k, s + start, e + start) for k, s, e in group.matcher(doc[start:end])]
-                found += self._table.match_window(columns, codes, tested, g, start, end)
+        windows = numpy.array(within, dtype=numpy.int64).reshape(-1, 2)
+        found += self._table.scan(columns, flags, windows, self._sent_column, self._run_matcher(doc))
         if within != [(0, n)]:
             found = [m for m in found if inside(m[1], m[2], within)]
         return list(dict.fromkeys(found))  # one pattern may reach a span from two anchors
@@ -363,59 +383,3 @@ def _total(counts: Iterable[int]) -> int:
 
 def _wider(a: int, b: int) -> int:
     return -1 if -1 in (a, b) else max(a, b)
-
-
-class _Sentences:
-    """Where each token's sentence starts and ends: the reach of an unbounded repeat."""
-
-    def __init__(self, sent_starts: numpy.ndarray) -> None:
-        """``sent_starts``: the doc's SENT_START column."""
-        self.starts = numpy.flatnonzero(sent_starts == 1).tolist()
-        self.n = len(sent_starts)
-
-    def around(self, i: int) -> tuple[int, int]:
-        k = bisect_right(self.starts, i) - 1
-        start = self.starts[k] if k >= 0 else 0
-        end = self.starts[k + 1] if k + 1 < len(self.starts) else self.n
-        return start, end
-
-
-def _reach(group: _Group, anchor: int, n: int, sentences: _Sentences | None) -> tuple[int, int]:
-    """The window a match through ``anchor`` can lie in."""
-    edges = sentences.around(anchor) if sentences is not None else (0, n)
-    start = edges[0] if group.before < 0 else max(anchor - group.before, 0)
-    end = edges[1] if group.after < 0 else min(anchor + group.after, n)
-    return start, end
-
-
-def inside(start: int, end: int, windows: list[tuple[int, int]]) -> bool:
-    """Whether the span [start, end) lies wholly inside one of ``windows`` (sorted and
-    disjoint, as ``merge_windows`` and ``intersect`` make them): a binary search, since a
-    scan per span made long abstracts quadratic."""
-    last = bisect_right(windows, (start, math.inf)) - 1  # the last window starting at or before
-    return last >= 0 and end <= windows[last][1]
-
-
-def merge_windows(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted, non-overlapping token windows covering ``spans``."""
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        elif start < end:
-            merged.append((start, end))
-    return merged
-
-
-def intersect(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The overlap of two sorted lists of disjoint windows."""
-    out, i, j = [], 0, 0
-    while i < len(a) and j < len(b):
-        start, end = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
-        if start < end:
-            out.append((start, end))
-        if a[i][1] < b[j][1]:
-            i += 1
-        else:
-            j += 1
-    return out

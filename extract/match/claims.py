@@ -6,16 +6,17 @@ from __future__ import annotations
 import re
 
 from spacy.language import Language
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
-from extract.match.anchors import inside, merge_windows
 from extract.match.matcher import CompiledRules, resolve_overlaps
 from extract.rules.ruleset import CLAIM_LABELS, Rule, RuleSet
+from extract.text.windows import inside, merge_windows
 
 # A claim lying wholly inside one of these names is part of the name ("CIFAR-10"); a model
 # size may lie inside a method name ("Mistral-7B").
-NAME_LABELS = {"DATASET", "METHOD", "DEVICE"}
-SIZE_NAME_LABELS = {"DATASET", "DEVICE"}
+NAME_LABELS = frozenset({"DATASET", "METHOD", "DEVICE"})
+SIZE_NAME_LABELS = frozenset({"DATASET", "DEVICE"})
 
 
 class ClaimFinder:
@@ -27,26 +28,31 @@ class ClaimFinder:
         self.rules = CompiledRules(nlp.vocab, nlp.make_doc, rules, ruleset.macros())
         self.coordinators = frozenset(ruleset.cues("number_coordinator"))
         self.approximately = frozenset(ruleset.cues("approximately"))
+        # qualifier phrases only count near a claim: when they are all the phrase rules,
+        # the phrases are looked up in those windows alone, after the claims are known
+        self.late_phrases = self.rules.phrase_labels <= {"QUALIFIER"}
 
     def prepare(self, docs: list[Doc]) -> None:
         """The batch's word codes at once (see ``AnchoredMatcher.prepare``)."""
         self.rules.prepare(docs)
 
     def __call__(self, doc: Doc) -> Doc:
-        found = self.rules.find(doc)
+        found = self.rules.find_tokens(doc) if self.late_phrases else self.rules.find(doc)
         qualifiers = [m for m in found if m[0].label == "QUALIFIER"]
         matches = [m for m in found if m[0].label != "QUALIFIER" and not _inside_name(doc, *m)]
         rejects = [m for m in matches if m[0].get("reject", False)]
         claims = [m for m in matches if not m[0].get("reject", False) and not _rejected(m, rejects)]
         resolved = resolve_overlaps(claims)
         taken = {i for _, start, end in resolved for i in range(start, end)}
-        doc.spans["claims"] = [
+        spans = [
             Span(doc, self._coordinated_start(doc, start, taken), end, label=rule.label, span_id=rule.id)
             for rule, start, end in resolved
         ]
-        before_claims = merge_windows(
-            [(max(0, s.start - QUALIFIER_REACH), s.end) for s in doc.spans["claims"]]
-        )
+        doc.spans["claims"] = spans
+        # from the list: reading the span group back builds each Span again
+        before_claims = merge_windows([(max(0, s.start - QUALIFIER_REACH), s.end) for s in spans])
+        if self.late_phrases:
+            qualifiers += self.rules.find_phrases(doc, before_claims)
         near_claims = [m for m in qualifiers if inside(m[1], m[2], before_claims)]
         doc.spans["qualifiers"] = [
             Span(doc, start, end, label=rule.get("qualifier"), span_id=rule.id)
@@ -87,10 +93,12 @@ def _rejected(match: tuple[Rule, int, int], rejects: list[tuple[Rule, int, int]]
 
 
 _YEAR = re.compile(r"^(19|20)\d\d$")
+# the name labels as the ids tokens hold (``token.ent_type_`` looks each one up)
+_NAME_TYPES = {names: frozenset(map(get_string_id, names)) for names in (NAME_LABELS, SIZE_NAME_LABELS)}
 
 
 def _inside_name(doc: Doc, rule: Rule, start: int, end: int) -> bool:
     if rule.label == "HARDWARE":
         return False
-    names = SIZE_NAME_LABELS if rule.label == "MODEL_SIZE" else NAME_LABELS
-    return all(token.ent_type_ in names for token in doc[start:end])
+    names = _NAME_TYPES[SIZE_NAME_LABELS if rule.label == "MODEL_SIZE" else NAME_LABELS]
+    return all(token.ent_type in names for token in doc[start:end])

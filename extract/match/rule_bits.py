@@ -17,6 +17,7 @@ spaCy's Matcher are given to it as written.
 
 from __future__ import annotations
 
+import itertools
 import operator
 import re
 import uuid
@@ -32,6 +33,7 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from extract.keymap import KeyMap
+from extract.text.compiled import distinct_words
 
 # spaCy's boolean lexeme attributes occupy the low bits of ``Lexeme.flags``; ours follow.
 SPACY_BITS = 1 + max(IDS[a] for a in IDS if a.startswith(("IS_", "LIKE_")) and IDS[a] < 64)
@@ -53,7 +55,6 @@ BitKey = tuple  # (attribute, operator, operand): ("LOWER", "IN", ("a", "b")), (
 # arrays every CODE_BUFFER words.
 CODE_CACHE_SIZE = 1_000_000
 CODE_BUFFER = 1024
-_ORTH = IDS["ORTH"]
 
 
 class RuleBits:
@@ -64,7 +65,8 @@ class RuleBits:
         self._by_text: dict[str, int] = {}  # word → bits of the word lists holding it
         self._by_lower: dict[str, int] = {}
         self._inverted = 0  # NOT_IN bits: set when the word is missing from the list
-        self._tests: list[tuple[int, bool, Callable[[str], bool]]] = []  # (bit, on lower case, test)
+        self._regexes: list[tuple[int, bool, Callable[[str], Any]]] = []  # (bit, on lower case, search)
+        self._lengths: list[tuple[int, Callable[[Any, int], Any], int]] = []  # (bit, comparison, operand)
         self._codes = KeyMap(buffer_size=CODE_BUFFER)  # word hash → code
         self._codes_key = f"rule_bits:{uuid.uuid4().hex}"  # these codes in doc.user_data
 
@@ -89,20 +91,32 @@ class RuleBits:
             if op == "NOT_IN":
                 self._inverted |= bit
         elif op == "REGEX":
-            self._tests.append((bit, on_lower, re.compile(operand).search))
+            self._regexes.append((bit, on_lower, re.compile(operand).search))
         else:  # LENGTH is the only numeric attribute
-            compare = COMPARISONS[op]
-            self._tests.append((bit, False, lambda text: compare(len(text), operand)))
+            self._lengths.append((bit, COMPARISONS[op], operand))
 
     def code(self, lexeme: Lexeme) -> int:
         """The word's code: spaCy's boolean attributes and the rule bits."""
-        text = lexeme.orth_
-        bits = (self._by_text.get(text, 0) | self._by_lower.get(text.lower(), 0)) ^ self._inverted
-        lower = text.lower()
-        for bit, on_lower, test in self._tests:
-            if test(lower if on_lower else text):
-                bits |= bit
-        return lexeme.flags & SPACY_MASK | bits
+        return int(self.codes_of(lexeme.vocab, [lexeme.orth])[0])
+
+    def codes_of(self, vocab: Vocab, orths: list[int]) -> numpy.ndarray:
+        """The codes of many words at once: each test runs over all of them in one ``map``
+        (a regex search per word and test, called from C: no Python loop per word)."""
+        n = len(orths)
+        texts = [vocab.strings[orth] for orth in orths]
+        lowers = list(map(str.lower, texts))
+        codes = _listed(self._by_text, texts) | _listed(self._by_lower, lowers)
+        codes ^= numpy.uint64(self._inverted)
+        for bit, on_lower, search in self._regexes:
+            found = numpy.fromiter(map(bool, map(search, lowers if on_lower else texts)), dtype=bool, count=n)
+            codes[found] |= numpy.uint64(bit)
+        if self._lengths:
+            lengths = numpy.fromiter(map(len, texts), dtype=numpy.int64, count=n)
+            for bit, compare, operand in self._lengths:
+                codes[compare(lengths, operand)] |= numpy.uint64(bit)
+        # one lexeme at a time: holding thousands of them at once set off the garbage collector
+        flags = numpy.fromiter((vocab[orth].flags for orth in orths), dtype=numpy.uint64, count=n)
+        return flags & numpy.uint64(SPACY_MASK) | codes
 
     def codes(self, vocab: Vocab, orths: numpy.ndarray) -> numpy.ndarray:
         """Each word's code, looked up by word hash in one array operation (a new word's is
@@ -110,21 +124,21 @@ class RuleBits:
         if len(self._codes) > CODE_CACHE_SIZE:
             self._codes = KeyMap(buffer_size=CODE_BUFFER)
         flags, found = self._codes.get_many(orths)
-        new: dict[int, int] = {}  # a new word may occur twice in one text
-        for i in numpy.flatnonzero(~found).tolist():
-            orth = int(orths[i])
-            if orth not in new:
-                new[orth] = self._codes.add_new(orth, self.code(vocab[orth]))
-            flags[i] = new[orth]
+        missing = numpy.flatnonzero(~found)
+        if len(missing):  # a new word may occur twice in one text
+            words, where = numpy.unique(orths[missing], return_inverse=True)
+            codes = self.codes_of(vocab, words.tolist())
+            self._codes.add_many(words.tolist(), codes.tolist())
+            flags[missing] = codes[where]
         return flags
 
-    def prepare(self, vocab: Vocab, docs: Sequence[Doc]) -> None:
+    def prepare(self, vocab: Vocab, docs: Sequence[Doc], orths: Sequence[numpy.ndarray]) -> None:
         """Look up the word codes of a whole batch of docs at once and leave them with each
-        doc: one lookup of the batch's distinct words instead of one per doc (and per matcher)."""
+        doc: one lookup of the batch's distinct words instead of one per doc (and per matcher).
+        ``orths``: each doc's ORTH column."""
         if not docs or isinstance(docs[0].user_data.get(self._codes_key), _DocCodes):
             return  # another matcher sharing these bits prepared this batch
-        orths = [doc.to_array([_ORTH]) for doc in docs]
-        words, where = numpy.unique(numpy.concatenate(orths), return_inverse=True)
+        words, where = distinct_words(numpy.concatenate(orths))
         flags = self.codes(vocab, words)[where]
         bounds = numpy.cumsum([len(o) for o in orths]).tolist()
         for doc, doc_orths, start, end in zip(docs, orths, [0, *bounds], bounds):
@@ -139,6 +153,11 @@ class RuleBits:
         flags = self.codes(vocab, orths)
         doc.user_data[self._codes_key] = _DocCodes(orths, flags)
         return flags
+
+
+def _listed(table: dict[str, int], words: list[str]) -> numpy.ndarray:
+    """The bits of the word lists holding each of ``words``."""
+    return numpy.fromiter(map(table.get, words, itertools.repeat(0)), dtype=numpy.uint64, count=len(words))
 
 
 @dataclass

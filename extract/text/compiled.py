@@ -25,6 +25,7 @@ CODE_WORDS = _chosen.CODE_WORDS
 ColumnTest = _chosen.ColumnTest
 PatternTable = _chosen.PatternTable
 WordFinder = _chosen.WordFinder
+distinct_words = _chosen.distinct_words
 sentence_starts = _chosen.sentence_starts
 
 KERNELS_NOTE = (
@@ -39,5 +40,6 @@ __all__ = [
     "ColumnTest",
     "PatternTable",
     "WordFinder",
+    "distinct_words",
     "sentence_starts",
 ]

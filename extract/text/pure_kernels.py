@@ -5,11 +5,13 @@ inputs, same outputs — tests compare the two on every call shape — only slow
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from enum import IntEnum
 
 import numpy
+
+from extract.text.windows import intersect, merge_windows
 
 CODE_WORDS = 2  # a token's code: word 0 the word's code, word 1 its complement, then column tests
 _ALL_BITS = (1 << 64) - 1
@@ -40,7 +42,8 @@ class PatternTable:
     def __init__(self, *, n_anchor_tests, kind, column, value, polarity, set_start, set_end, set_values,
                  group_mask, group_reported, group_patterns, pattern_key, pattern_anchor,
                  pattern_tokens, token_mask, group_sequences, sequence_key, sequence_atoms,
-                 atom_mask, atom_fewest, atom_most) -> None:  # fmt: skip
+                 atom_mask, atom_fewest, atom_most, group_before, group_after,
+                 group_matched) -> None:  # fmt: skip
         self.kind, self.column = kind.tolist(), column.tolist()
         self.value, self.polarity = value.tolist(), [bool(p) for p in polarity.tolist()]
         self.set_start, self.set_end = set_start.tolist(), set_end.tolist()
@@ -52,11 +55,14 @@ class PatternTable:
         self.group_sequences, self.sequence_key = group_sequences.tolist(), sequence_key.tolist()
         self.sequence_atoms, self.atom_mask = sequence_atoms.tolist(), _masks(atom_mask)
         self.atom_fewest, self.atom_most = atom_fewest.tolist(), atom_most.tolist()
+        self.group_before, self.group_after = group_before.tolist(), group_after.tolist()
+        self.group_matched = group_matched.tolist()
         self.n_tests, self.n_anchor_tests = len(self.kind), n_anchor_tests
         self.n_words = group_mask.shape[1]
 
-    def scan(self, columns: numpy.ndarray, flags: numpy.ndarray) -> tuple:
-        """(matches, hits, codes, tested), as ``kernels.PatternTable.scan``."""
+    def scan(self, columns: numpy.ndarray, flags: numpy.ndarray, within: numpy.ndarray,
+             sent_column: int, run_matcher) -> list:  # fmt: skip
+        """Every match, in the order ``kernels.PatternTable.scan`` gives them."""
         rows = columns.tolist()
         codes = []
         for i, flag in enumerate(flags.tolist()):
@@ -64,8 +70,9 @@ class PatternTable:
             self._test(code, rows[i], 0, self.n_anchor_tests)
             codes.append(code)
         tested = [False] * len(rows)
-        matches, hits = [], []
         n = len(rows)
+        starts = [i for i in range(n) if sent_column >= 0 and rows[i][sent_column] == 1]
+        matches, reaches = [], {}  # group → the windows its anchors reach, in token order
         # every group is compared with every token here (the compiled scan files groups by
         # one bit first); the order of what it finds is the same: by token, then by bit
         order = sorted(range(len(self.group_mask)), key=self._filing_bit)
@@ -74,7 +81,7 @@ class PatternTable:
                 if not _has_all(codes[r], self.group_mask[g]):
                     continue
                 if self.group_reported[g]:
-                    hits.append((g, r))
+                    reaches.setdefault(g, []).append(self._reach(g, r, n, starts))
                 for p in range(self.group_patterns[g], self.group_patterns[g + 1]):
                     start = r - self.pattern_anchor[p]
                     length = self.pattern_tokens[p + 1] - self.pattern_tokens[p]
@@ -86,17 +93,30 @@ class PatternTable:
                         for k in range(length)
                     ):
                         matches.append((self.pattern_key[p], start, start + length))
-        return matches, hits, (codes, rows), tested
+        pieces = [tuple(w) for w in within.tolist()]
+        for g in sorted(reaches):
+            for start, end in intersect(merge_windows(reaches[g]), pieces):
+                if self.group_matched[g]:
+                    matches += run_matcher(g, start, end)
+                matches += self._match_window(codes, tested, rows, g, start, end)
+        return matches
+
+    def _reach(self, group: int, anchor: int, n: int, starts: list[int]) -> tuple[int, int]:
+        """The window a match through ``anchor`` can lie in (``starts``: the sentences')."""
+        k = bisect_right(starts, anchor)
+        first = starts[k - 1] if k else 0
+        last = starts[k] if k < len(starts) else n
+        before, after = self.group_before[group], self.group_after[group]
+        start = first if before < 0 else max(anchor - before, 0)
+        return start, last if after < 0 else min(anchor + after, n)
 
     def _filing_bit(self, group: int) -> tuple[int, int]:
         mask = self.group_mask[group]
         bit = max(w * 64 + word.bit_length() - 1 for w, word in enumerate(mask) if word)
         return bit, group
 
-    def match_window(self, columns, codes, tested, group: int, start: int, end: int) -> list:
-        """Every match of the group's sequences inside [start, end), as
-        ``kernels.PatternTable.match_window``."""
-        codes, rows = codes
+    def _match_window(self, codes: list, tested: list, rows: list, group: int, start: int, end: int) -> list:
+        """Every match of the group's sequences inside [start, end)."""
         matches = []
         for q in range(self.group_sequences[group], self.group_sequences[group + 1]):
             atoms = range(self.sequence_atoms[q], self.sequence_atoms[q + 1])
@@ -172,3 +192,13 @@ class WordFinder:
                 found.append(at)
                 at = text.find(word, at + 1)
         return sorted(found)
+
+
+def distinct_words(values: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """As ``kernels.distinct_words``: the distinct values in order of first occurrence, and
+    where each value stands among them."""
+    words, first, where = numpy.unique(values, return_index=True, return_inverse=True)
+    order = numpy.argsort(first, kind="stable")
+    rank = numpy.empty(len(order), dtype=numpy.int64)
+    rank[order] = numpy.arange(len(order))
+    return words[order].astype(numpy.uint64), rank[where.reshape(-1)]
