@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 from extract.io.read import read_papers
 from extract.match import names
 from extract.match.names import coined_names, looks_coined, occurrences, title_name
+from extract.pipeline.build import build_nlp
 from extract.text.abbreviations import _words_start, find_abbreviations
 from extract.text.compiled import WordFinder
 
 from .conftest import SEEDS, examples
+from .test_rules import write_rules
 
 
 @pytest.mark.parametrize(
@@ -128,6 +130,65 @@ def test_model_variants_keep_their_suffix(nlp):
     doc = nlp("We fine-tune Qwen2-7B-Instruct, RoBERTa-base and ViT-L/14.")
     texts = [c.text for c in doc._.claims if c.kind == "method"]
     assert texts == ["Qwen2-7B-Instruct", "RoBERTa-base", "ViT-L/14"]
+
+
+@pytest.mark.parametrize(
+    "sentence,text,family",
+    [
+        ("We prompt Grok 3 on the puzzles.", "Grok 3", "Grok 3"),
+        ("We prompt GPT 4.1 on the puzzles.", "GPT 4.1", "GPT"),
+        ("We prompt Gemini 2.5 Pro on the puzzles.", "Gemini 2.5 Pro", "Gemini 2.5"),
+        ("We prompt Qwen 2.5 VL on the puzzles.", "Qwen 2.5 VL", "Qwen2.5"),
+        ("We prompt Llama 3.1 8B Instruct on the puzzles.", "Llama 3.1 8B Instruct", "Llama 3.1"),
+        ("We prompt Gemini 2.5 Flash-Lite on the puzzles.", "Gemini 2.5 Flash-Lite", "Gemini 2.5"),
+        ("We prompt Gemma 2B on the puzzles.", "Gemma 2B", "Gemma"),
+    ],
+)
+def test_a_listed_model_runs_on_over_its_spaced_version_size_and_variant(nlp, sentence, text, family):
+    (method,) = [c for c in nlp(sentence)._.claims if c.kind == "method"]
+    assert (method.text, method.family) == (text, family)
+
+
+@pytest.mark.parametrize(
+    "sentence,text",
+    [
+        ("Our tool beats Gemini by 2.5% on the puzzles.", "Gemini"),  # a number with its unit
+        ("Our tool scores CLIP 16.12 on the puzzles.", "CLIP"),  # a score, not a version
+        ("We prompt Llama 3 large language models on the puzzles.", "Llama 3"),  # not a variant word
+        ("We prompt GPT-4o 3 times on the puzzles.", "GPT-4o"),  # a name with its version takes none
+    ],
+)
+def test_a_listed_model_does_not_run_on_over_the_sentence(nlp, sentence, text):
+    assert [c.text for c in nlp(sentence)._.claims if c.kind == "method"] == [text]
+
+
+def test_a_variant_of_the_papers_own_model_is_proposed(nlp):
+    doc = nlp.make_doc("We present UL2, a unified recipe. We release UL2 20B, which beats GPT-3 175B.")
+    doc._.title = "UL2: Unifying Language Learning Paradigms"
+    methods = {c.text: (c.family, c.proposed) for c in nlp(doc)._.claims if c.kind == "method"}
+    assert methods["UL2 20B"] == ("UL2", True)
+    assert methods["GPT-3 175B"] == ("GPT-3", False)
+
+
+def test_a_listed_name_runs_on_before_overlaps_are_settled(nlp):
+    """The run-on decides which name wins: a guessed shape that covers only part of the
+    listed model's variant loses to it; a guess never cuts the run-on short."""
+    doc = nlp("Ours is competitive to FLAN-PaLM 62B and to Qwen-2.5-Math-7B.")
+    texts = [c.text for c in doc._.claims if c.kind == "method"]
+    assert texts == ["PaLM 62B", "Qwen-2.5-Math-7B"]
+
+
+@pytest.mark.slow
+def test_a_user_variant_word_extends_the_run_on(tmp_path):
+    sentence = "We prompt Gemini 2.5 Deluxe on the puzzles."
+    mine = write_rules(
+        tmp_path / "mine",
+        "cues.jsonl",
+        {"id": "cue.variant.mine", "label": "CUE", "role": "model_variant_word", "pattern": "deluxe"},
+    )
+    for rules, text in (([], "Gemini 2.5"), ([mine], "Gemini 2.5 Deluxe")):
+        claims = build_nlp(rules=rules, use_env=False)(sentence)._.claims
+        assert [c.text for c in claims if c.kind == "method"] == [text]
 
 
 def test_datasets_listed_beside_known_ones(nlp):

@@ -106,6 +106,7 @@ CUE_ROLES = {
     "method_before": "right before a name shaped like one, makes it a method ('e.g., X', 'outperforms X')",
     "method_head": "last word of a long form that makes its abbreviation a method ('... Network (X)')",
     "model_variant": "a suffix glued to a model name that names its variant ('RoBERTa-base', '-Instruct')",
+    "model_variant_word": "a word after a model name and a space that names its variant ('Gemini 2.5 Pro')",
     "proposal_verb": "'we VERB X' introduces the paper's own name ('we propose X')",
     "naming_word": "names the paper's coinage after it ('a method called X')",
     "name_stop": "a capitalised function word that starts no name in a list ('The', 'On')",
