@@ -12,6 +12,7 @@ from extract.io.read import read_papers
 from extract.match import names
 from extract.match.names import coined_names, looks_coined, occurrences, title_name
 from extract.pipeline.build import build_nlp
+from extract.rules.ruleset import load_rules
 from extract.text.abbreviations import _words_start, find_abbreviations
 from extract.text.compiled import WordFinder
 
@@ -267,6 +268,25 @@ def test_a_list_a_method_noun_opens_holds_methods(nlp):
     assert _found(nlp, text, "method") == ["FooGAN", "Bar-3", "QuxNet"]
 
 
+def test_generic_heads_and_sources_are_cues_a_user_extends(tmp_path):
+    """The long-form heads that make an acronym generic and the words before a source are
+    CUE roles (generic_head, source_before): a user's entry extends them."""
+    text = "We study reinforcement learning (RL) and graph mining (GM)."
+    abbreviations = find_abbreviations(text)
+    assert names.generic_short_forms(abbreviations) == {"RL"}
+    proposal = "We present a suite built atop FooQA for tests."
+    assert [c.text for c in coined_names("", proposal, [])] == ["FooQA"]
+    mine = write_rules(
+        tmp_path / "mine",
+        "cues.jsonl",
+        {"id": "cue.generic_head.mine", "label": "CUE", "role": "generic_head", "pattern": "mining"},
+        {"id": "cue.source_before.mine", "label": "CUE", "role": "source_before", "pattern": "atop"},
+    )
+    cues = names.ProposalCues.from_rules(load_rules([mine], use_env=False))
+    assert names.generic_short_forms(abbreviations, cues) == {"RL", "GM"}
+    assert coined_names("", proposal, [], cues=cues) == []
+
+
 def test_list_members_are_no_sizes_or_generic_short_forms(nlp):
     text = "Event classification (EC) is hard. We use EC models and the 7B and 13B models."
     assert _found(nlp, text, "method") == []
@@ -328,7 +348,6 @@ def test_a_sized_model_is_a_method_with_its_variant_and_family(nlp):
 
 @pytest.mark.slow
 def test_a_user_cue_word_extends_the_context_rules(tmp_path):
-    from extract.pipeline.build import build_nlp
 
     text = "Ours trounces FooFormer."
     mine = tmp_path / "mine"

@@ -59,7 +59,7 @@ class CoinedNameTagger:
         ]
         # an acronym the paper defines for a field or class ("reinforcement learning (RL)")
         # is generic — unless it is the name the paper coins
-        generic = (generic_short_forms(abbreviations) - {c.text for c in coined}) | listed
+        generic = (generic_short_forms(abbreviations, self.proposal_cues) - {c.text for c in coined}) | listed
         tokens = {(n.start, n.end): bounds for n, bounds in entities.items()}  # char → token bounds
         new_ents = []
         for name in coined:

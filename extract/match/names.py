@@ -27,7 +27,6 @@ _TITLE_PREFIX = re.compile(r"^\s*([^:?!]{1,60}?)\s*:\s")
 _WORD = re.compile(r"[^\s,;:()\"“”]+")
 # "Condensed Gradient Boosting": two to five capitalised words after a proposal verb.
 _TITLE_CASE_PHRASE = re.compile(r"\b[A-Z][\w-]*(?:\s+(?:of\s+|for\s+)?[A-Z][\w-]*){1,4}\b")
-_SOURCE_BEFORE = re.compile(r"\b(?:from|on|using|of|with|via|based on)\s+(?:the\s+)?$", re.IGNORECASE)
 _WE = re.compile(r"\b(?:we|our|this (?:paper|work|study))\b", re.IGNORECASE)
 _PARENTHESIZED = re.compile(r"\(([A-Za-z][\w.+-]{1,30})\)")
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -45,7 +44,9 @@ class CoinedName:
 class ProposalCues:
     """The word lists of coinage, compiled once: proposal verbs (CUE role ``proposal_verb``),
     naming words (``naming_word``), dataset and method nouns (``dataset_noun``,
-    ``method_noun``), and the words that are never names (GENERIC terms, device classes)."""
+    ``method_noun``), the words before a source (``source_before``), the last words of a
+    field's or class's long form (``generic_head``), and the words that are never names
+    (GENERIC terms, device classes)."""
 
     proposal: re.Pattern
     naming: re.Pattern
@@ -54,6 +55,8 @@ class ProposalCues:
     method_noun: re.Pattern
     finder: WordFinder  # every cue holds one of its words (a one-scan prefilter)
     not_names: frozenset[str]
+    source_before: re.Pattern  # "a set built from UnifiedQA": a source, not a coinage
+    generic_head: re.Pattern  # "reinforcement learning (RL)": the long form of a field or class
 
     @classmethod
     def from_rules(cls, ruleset: RuleSet) -> ProposalCues:
@@ -62,6 +65,8 @@ class ProposalCues:
         our_new = _words(ruleset.cues("proposal_adjective"))
         we_call = _words(ruleset.cues("we_naming_verb"))
         dataset_nouns = _alternatives(_words(ruleset.cues("dataset_noun")))
+        sources = _alternatives(_words(ruleset.cues("source_before")))
+        heads = _alternatives(_words(ruleset.cues("generic_head")))
         method_nouns = _alternatives(_words(ruleset.cues("method_noun")))
         proposal = re.compile(
             r"\b(?:we|this (?:paper|work|study|report)|here,? we|our work)\s+(?:\w+\s+){0,2}?"
@@ -89,6 +94,8 @@ class ProposalCues:
             method_noun=re.compile(rf"\b(?:{method_nouns})s?\b", re.IGNORECASE),
             finder=WordFinder(sorted(stems)),
             not_names=frozenset(w.upper() for w in words),
+            source_before=re.compile(rf"\b(?:{sources})\s+(?:the\s+)?$", re.IGNORECASE),
+            generic_head=re.compile(rf"\b(?:{heads})$", re.IGNORECASE),
         )
 
 
@@ -245,7 +252,7 @@ def coined_names(
                 and word not in generic
                 and (is_definition or word not in known)
             ):
-                if _SOURCE_BEFORE.search(window[:start]):
+                if cues.source_before.search(window[:start]):
                     continue  # "a set built from UnifiedQA": a source, not a coinage
                 at = sentence_start + cue_end + start
                 found.setdefault(
@@ -288,16 +295,8 @@ def _sentences(text: str):
 _SENTENCE_BREAK = re.compile(r"[.!?](\s+)(?=[A-Z(\"“])")
 
 
-GENERIC_HEADS = re.compile(
-    r"\b(?:processing|recognition|learning|detection|tracking|answering|generation|retrieval|"
-    r"segmentation|classification|translation|understanding|reasoning|modeling|modelling|"
-    r"models|networks|systems?|intelligence|vision|language|agents?|tasks?|search|"
-    r"optimization|inference|analysis|estimation|synthesis|prediction|evaluation|"
-    r"fine-tuning|pre-training|pretraining|training|data|distribution|tuning)$",
-    re.IGNORECASE,
-)
-
-
-def generic_short_forms(abbreviations: list[Abbreviation]) -> set[str]:
-    """Acronyms of fields, tasks and model classes ("reinforcement learning (RL)")."""
-    return {a.short for a in abbreviations if GENERIC_HEADS.search(a.long.strip())}
+def generic_short_forms(abbreviations: list[Abbreviation], cues: ProposalCues | None = None) -> set[str]:
+    """Acronyms of fields, tasks and model classes ("reinforcement learning (RL)"): a long
+    form ending in a ``generic_head`` cue word. ``cues``: default the built-in ones."""
+    generic_head = (cues or default_cues()).generic_head
+    return {a.short for a in abbreviations if generic_head.search(a.long.strip())}

@@ -106,6 +106,8 @@ CUE_ROLES = {
     "method_before": "right before a name shaped like one, makes it a method ('e.g., X', 'outperforms X')",
     "method_head": "last word of a long form that makes its abbreviation a method ('... Network (X)')",
     "model_variant": "a suffix glued to a model name that names its variant ('RoBERTa-base', '-Instruct')",
+    "source_before": "before a name in a proposal sentence, makes it a source, not a coinage ('from X')",
+    "generic_head": "last word of a long form that makes its acronym generic ('reinforcement learning (RL)')",
     "model_variant_word": "a word after a model name and a space that names its variant ('Gemini 2.5 Pro')",
     "proposal_verb": "'we VERB X' introduces the paper's own name ('we propose X')",
     "naming_word": "names the paper's coinage after it ('a method called X')",
