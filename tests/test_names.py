@@ -109,6 +109,21 @@ def test_a_new_dataset_is_a_dataset_not_a_method():
     assert _names("ChronusOmni: Time Awareness", text) == [("ChronusAV", True)]
 
 
+@pytest.mark.parametrize(
+    "text,coined",
+    [
+        ("We present Zorblax, a tool that automates simulation-ready (SimReady) scene layout.", []),
+        ("We introduce a test of audio-visual (AV) sync for clips.", []),
+        ("We propose emulated fine-tuning (EFT), a technique.", ["EFT"]),
+        ("We propose mini-batch consistency (MBC), a loss.", ["MBC"]),
+        ("We propose a future-self-training (FST) framework for it.", ["FST"]),
+        ("We introduce Gradient Low-Rank Projection (GaLore), a strategy.", ["GaLore"]),
+    ],
+)
+def test_the_acronym_of_one_lower_case_adjective_is_a_term_not_a_coinage(text, coined):
+    assert [c.text for c in coined_names("", text, find_abbreviations(text))] == coined
+
+
 def test_known_names_in_a_proposal_sentence_are_not_coined():
     text = "we design a family of ResNet architectures, ResNet-RS, which are faster."
     assert _names("Revisiting ResNets", text, frozenset({"ResNet"})) == [("ResNet-RS", False)]

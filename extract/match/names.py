@@ -45,8 +45,9 @@ class ProposalCues:
     """The word lists of coinage, compiled once: proposal verbs (CUE role ``proposal_verb``),
     naming words (``naming_word``), dataset and method nouns (``dataset_noun``,
     ``method_noun``), the words before a source (``source_before``), the last words of a
-    field's or class's long form (``generic_head``), and the words that are never names
-    (GENERIC terms, device classes)."""
+    field's or class's long form (``generic_head``) and of a method's or dataset's
+    (``method_head``, ``*_long_form_head``, ``dataset_noun``, ``generic_head``), and the
+    words that are never names (GENERIC terms, device classes)."""
 
     proposal: re.Pattern
     naming: re.Pattern
@@ -56,6 +57,7 @@ class ProposalCues:
     finder: WordFinder  # every cue holds one of its words (a one-scan prefilter)
     not_names: frozenset[str]
     source_before: re.Pattern  # "a set built from UnifiedQA": a source, not a coinage
+    name_heads: frozenset[str]  # "low-rank adaptation (LoRA)": a long form that names a thing
     generic_head: re.Pattern  # "reinforcement learning (RL)": the long form of a field or class
 
     @classmethod
@@ -95,8 +97,19 @@ class ProposalCues:
             finder=WordFinder(sorted(stems)),
             not_names=frozenset(w.upper() for w in words),
             source_before=re.compile(rf"\b(?:{sources})\s+(?:the\s+)?$", re.IGNORECASE),
+            name_heads=frozenset(word for role in _NAME_HEAD_ROLES for word in _words(ruleset.cues(role))),
             generic_head=re.compile(rf"\b(?:{heads})$", re.IGNORECASE),
         )
+
+
+# the CUE roles whose words end a long form that names a method, dataset or field
+_NAME_HEAD_ROLES = (
+    "method_head",
+    "method_long_form_head",
+    "dataset_long_form_head",
+    "dataset_noun",
+    "generic_head",
+)
 
 
 def _words(cues: dict[str, str]) -> list[str]:
@@ -196,7 +209,9 @@ def coined_names(
     ``known`` are names the gazetteers already know: a proposal sentence that mentions one
     ("a family of ResNet architectures, ResNet-RS") is introducing something else — unless
     it defines it in parentheses ("the first CLIP model for Italian (CLIP-Italian)").
-    ``generic`` words are never names. ``cues``: the word lists (default: the built-in ones).
+    ``generic`` words are never names, nor are acronyms of terms ("simulation-ready
+    (SimReady)": a long form that does not name a method or dataset). ``cues``: the word
+    lists (default: the built-in ones).
     """
     cues = cues or default_cues()
     found: dict[str, bool] = {}
@@ -208,6 +223,7 @@ def coined_names(
         found[where.group()] = in_title or _is_dataset_after(text, where.end(), cues)
     cue_starts = _possible_cues(text, cues.finder)
     not_coined = known | generic
+    terms = frozenset(a.short for a in abbreviations if not _long_form_names(a.long, cues))
     for sentence_start, sentence in _sentences(text):
         if cue_starts is not None:
             first_cue = bisect.bisect_left(cue_starts, sentence_start)
@@ -223,6 +239,7 @@ def coined_names(
             for a in abbreviations
             if sentence_start + cue_end <= a.short_start < sentence_start + len(sentence)
             and a.short not in not_coined
+            and a.short not in terms
         ]
         for abbreviation in defined[:1]:
             end = abbreviation.short_start + len(abbreviation.short)
@@ -235,7 +252,7 @@ def coined_names(
         defined_here = [
             m
             for m in _PARENTHESIZED.finditer(window[:limit])
-            if _looks_coined(m.group(1), cues.not_names) and m.group(1) not in generic
+            if _looks_coined(m.group(1), cues.not_names) and m.group(1) not in generic | terms
         ]
         if defined_here:  # "… Self-Editing (RISE)": a parenthesised name is a definition
             candidates = [(defined_here[0].group(1), defined_here[0].start(1))]
@@ -250,6 +267,7 @@ def coined_names(
             if (
                 (_looks_coined(word, cues.not_names) or " " in word)
                 and word not in generic
+                and word not in terms
                 and (is_definition or word not in known)
             ):
                 if cues.source_before.search(window[:start]):
@@ -262,6 +280,20 @@ def coined_names(
                 )
                 break
     return [CoinedName(name, is_dataset) for name, is_dataset in found.items()]
+
+
+def _long_form_names(long: str, cues: ProposalCues) -> bool:
+    """A long form that names a method, dataset or field, not a term: the acronym of one
+    lower-case word ("simulation-ready (SimReady)", "audio-visual (AV)") abbreviates an
+    adjective, unless the word ends in a head ("fine-tuning (FT)", "self-training")."""
+    words = _LONG_FORM_WORD.findall(long)
+    if len(words) != 1 or any(c.isupper() for c in long):
+        return bool(words)
+    head = words[0].lower().rsplit("-", 1)[-1]
+    return head in cues.name_heads or head.removesuffix("s") in cues.name_heads
+
+
+_LONG_FORM_WORD = re.compile(r"[A-Za-z][\w'-]*")
 
 
 def _possible_cues(text: str, finder: WordFinder) -> list[int] | None:
