@@ -207,6 +207,13 @@ def test_a_user_variant_word_extends_the_run_on(tmp_path):
         assert [c.text for c in claims if c.kind == "method"] == [text]
 
 
+def test_a_shaped_name_after_a_tracker_or_detector_is_a_method(nlp):
+    """'tracker X', 'detector X' name a system like 'baseline X'; 'CF trackers' names a
+    class, so the noun after a name does not make it one."""
+    doc = nlp("It runs with the real-time tracker QuikTAM and the detector ZapDet, unlike CF trackers.")
+    assert [c.text for c in doc._.claims if c.kind == "method"] == ["QuikTAM", "ZapDet"]
+
+
 def test_datasets_listed_beside_known_ones(nlp):
     doc = nlp("Experiments on CIFAR-100, Tiny-ImageNet and ImageNet100 and on the Paracrawl dataset.")
     names = [c.text for c in doc._.claims if c.kind == "dataset"]
