@@ -104,6 +104,15 @@ def test_proposal_sentences_yield_the_coined_name():
     assert _names("Training Long-Context LLMs", text) == [("SeCO", False), ("SpaCO", False)]
 
 
+def test_a_new_dataset_defined_by_its_long_form_is_a_dataset():
+    """'X (Long Form), a … dataset' introduces a dataset: the parenthesis between the name
+    and its noun phrase does not hide it."""
+    text = "We introduce ZQ2E (Zebra Quads to Events), a large-scale synthetic event dataset."
+    assert _names("ZQ2E: Quads Are Data Generators", text) == [("ZQ2E", True)]
+    text = "We introduce ZQ2E (Zebra Quads to Events), a method that converts quads."
+    assert _names("ZQ2E: Quads Are Data Generators", text) == [("ZQ2E", False)]
+
+
 def test_a_new_dataset_is_a_dataset_not_a_method():
     text = "We present ChronusAV, a temporally-accurate, modality-complete dataset of videos."
     assert _names("ChronusOmni: Time Awareness", text) == [("ChronusAV", True)]

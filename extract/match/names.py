@@ -51,7 +51,7 @@ class ProposalCues:
 
     proposal: re.Pattern
     naming: re.Pattern
-    dataset_after: re.Pattern  # "X, a new benchmark for …"
+    dataset_after: re.Pattern  # "X, a new benchmark for …", "X (Long Form), a dataset of …"
     dataset_noun: re.Pattern
     method_noun: re.Pattern
     finder: WordFinder  # every cue holds one of its words (a one-scan prefilter)
@@ -88,7 +88,8 @@ class ProposalCues:
             proposal=proposal,
             naming=re.compile(rf"\b(?:{_alternatives(naming)})\s+", re.IGNORECASE),
             dataset_after=re.compile(
-                r"^[\s),:]*(?:\\?i\.?e\.?,?\s+)?(?:(?:is|as)\s+)?(?:(?:a|an|the)\s+)?(?:[\w-]+,?\s+){0,6}?"
+                r"^\s*(?:\([^()]{1,80}\))?[\s),:]*(?:\\?i\.?e\.?,?\s+)?(?:(?:is|as)\s+)?(?:(?:a|an|the)\s+)?"
+                r"(?:[\w-]+,?\s+){0,6}?"
                 rf"(?:{dataset_nouns})s?\b",
                 re.IGNORECASE,
             ),
