@@ -157,6 +157,14 @@ def test_model_variants_keep_their_suffix(nlp):
     assert texts == ["Qwen2-7B-Instruct", "RoBERTa-base", "ViT-L/14"]
 
 
+def test_reasoning_and_thinking_variants_keep_their_suffix(nlp):
+    doc = nlp("Small models (e.g., Qwen3-thinking and Phi-4-reasoning) also gain.")
+    assert [(c.text, c.family) for c in doc._.claims if c.kind == "method"] == [
+        ("Qwen3-thinking", "Qwen3"),
+        ("Phi-4-reasoning", "Phi-4"),
+    ]
+
+
 @pytest.mark.parametrize(
     "sentence,text,family",
     [
