@@ -14,6 +14,8 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parent.parent / "extract"
 MIN_WORDS = 5
 _WORDLIKE = re.compile(r"[A-Za-z][A-Za-z.'-]*")
@@ -110,43 +112,34 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def test_no_module_holds_a_word_list():
+FINDERS = {"word list": (word_lists, ALLOWED), "regex of words": (word_alternations, ALLOWED_ALTERNATIONS)}
+
+
+@pytest.mark.parametrize("kind", FINDERS)
+def test_no_module_holds_a_lexicon(kind):
+    find, allowlist = FINDERS[kind]
     offending = []
     for path in sorted(PACKAGE.rglob("*.py")):
-        allowed = ALLOWED.get(module_name(path), set())
-        for name, words in word_lists(path).items():
+        allowed = allowlist.get(module_name(path), set())
+        for name, words in find(path).items():
             if name not in allowed:
-                offending.append(f"{module_name(path)}.{name}: {', '.join(words[:6])}, …")
+                offending.append(f"{module_name(path)}.{name}: {', '.join(words[:6])[:80]}, …")
     assert offending == []
 
 
-def test_the_allowlist_names_only_lists_that_exist():
+@pytest.mark.parametrize("kind", FINDERS)
+def test_the_allowlist_names_only_lexicons_that_exist(kind):
     """A list that moved to a rule file leaves the allowlist too."""
+    find, allowlist = FINDERS[kind]
     modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
-    for module, names in ALLOWED.items():
-        assert names <= set(word_lists(modules[module])), module
+    for module, names in allowlist.items():
+        assert names <= set(find(modules[module])), module
 
 
 def test_a_word_list_is_found(tmp_path):
     module = tmp_path / "m.py"
     module.write_text('X = {"base", "large", "small", "tiny", "mini"}\nY = ("(", ")", "[", "]", "{")\n')
     assert list(word_lists(module)) == ["X"]
-
-
-def test_no_module_holds_a_regex_of_words():
-    offending = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        allowed = ALLOWED_ALTERNATIONS.get(module_name(path), set())
-        for name, alternations in word_alternations(path).items():
-            if name not in allowed:
-                offending.append(f"{module_name(path)}.{name}: {alternations[0][:60]}…")
-    assert offending == []
-
-
-def test_the_alternation_allowlist_names_only_regexes_that_exist():
-    modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
-    for module, names in ALLOWED_ALTERNATIONS.items():
-        assert names <= set(word_alternations(modules[module])), module
 
 
 def test_a_regex_of_words_is_found(tmp_path):
