@@ -11,10 +11,13 @@ from hypothesis import strategies as st
 from extract.io.read import read_papers
 from extract.match import names
 from extract.match.names import coined_names, looks_coined, occurrences, title_name
+from extract.pipeline.build import build_nlp
+from extract.rules.ruleset import load_rules
 from extract.text.abbreviations import _words_start, find_abbreviations
 from extract.text.compiled import WordFinder
 
 from .conftest import SEEDS, examples
+from .test_rules import write_rules
 
 
 @pytest.mark.parametrize(
@@ -101,9 +104,33 @@ def test_proposal_sentences_yield_the_coined_name():
     assert _names("Training Long-Context LLMs", text) == [("SeCO", False), ("SpaCO", False)]
 
 
+def test_a_new_dataset_defined_by_its_long_form_is_a_dataset():
+    """'X (Long Form), a … dataset' introduces a dataset: the parenthesis between the name
+    and its noun phrase does not hide it."""
+    text = "We introduce ZQ2E (Zebra Quads to Events), a large-scale synthetic event dataset."
+    assert _names("ZQ2E: Quads Are Data Generators", text) == [("ZQ2E", True)]
+    text = "We introduce ZQ2E (Zebra Quads to Events), a method that converts quads."
+    assert _names("ZQ2E: Quads Are Data Generators", text) == [("ZQ2E", False)]
+
+
 def test_a_new_dataset_is_a_dataset_not_a_method():
     text = "We present ChronusAV, a temporally-accurate, modality-complete dataset of videos."
     assert _names("ChronusOmni: Time Awareness", text) == [("ChronusAV", True)]
+
+
+@pytest.mark.parametrize(
+    "text,coined",
+    [
+        ("We present Zorblax, a tool that automates simulation-ready (SimReady) scene layout.", []),
+        ("We introduce a test of audio-visual (AV) sync for clips.", []),
+        ("We propose emulated fine-tuning (EFT), a technique.", ["EFT"]),
+        ("We propose mini-batch consistency (MBC), a loss.", ["MBC"]),
+        ("We propose a future-self-training (FST) framework for it.", ["FST"]),
+        ("We introduce Gradient Low-Rank Projection (GaLore), a strategy.", ["GaLore"]),
+    ],
+)
+def test_the_acronym_of_one_lower_case_adjective_is_a_term_not_a_coinage(text, coined):
+    assert [c.text for c in coined_names("", text, find_abbreviations(text))] == coined
 
 
 def test_known_names_in_a_proposal_sentence_are_not_coined():
@@ -128,6 +155,80 @@ def test_model_variants_keep_their_suffix(nlp):
     doc = nlp("We fine-tune Qwen2-7B-Instruct, RoBERTa-base and ViT-L/14.")
     texts = [c.text for c in doc._.claims if c.kind == "method"]
     assert texts == ["Qwen2-7B-Instruct", "RoBERTa-base", "ViT-L/14"]
+
+
+def test_reasoning_and_thinking_variants_keep_their_suffix(nlp):
+    doc = nlp("Small models (e.g., Qwen3-thinking and Phi-4-reasoning) also gain.")
+    assert [(c.text, c.family) for c in doc._.claims if c.kind == "method"] == [
+        ("Qwen3-thinking", "Qwen3"),
+        ("Phi-4-reasoning", "Phi-4"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "sentence,text,family",
+    [
+        ("We prompt Grok 3 on the puzzles.", "Grok 3", "Grok 3"),
+        ("We prompt GPT 4.1 on the puzzles.", "GPT 4.1", "GPT"),
+        ("We prompt Gemini 2.5 Pro on the puzzles.", "Gemini 2.5 Pro", "Gemini 2.5"),
+        ("We prompt Qwen 2.5 VL on the puzzles.", "Qwen 2.5 VL", "Qwen2.5"),
+        ("We prompt Llama 3.1 8B Instruct on the puzzles.", "Llama 3.1 8B Instruct", "Llama 3.1"),
+        ("We prompt Gemini 2.5 Flash-Lite on the puzzles.", "Gemini 2.5 Flash-Lite", "Gemini 2.5"),
+        ("We prompt Gemma 2B on the puzzles.", "Gemma 2B", "Gemma"),
+    ],
+)
+def test_a_listed_model_runs_on_over_its_spaced_version_size_and_variant(nlp, sentence, text, family):
+    (method,) = [c for c in nlp(sentence)._.claims if c.kind == "method"]
+    assert (method.text, method.family) == (text, family)
+
+
+@pytest.mark.parametrize(
+    "sentence,text",
+    [
+        ("Our tool beats Gemini by 2.5% on the puzzles.", "Gemini"),  # a number with its unit
+        ("Our tool scores CLIP 16.12 on the puzzles.", "CLIP"),  # a score, not a version
+        ("We prompt Llama 3 large language models on the puzzles.", "Llama 3"),  # not a variant word
+        ("We prompt GPT-4o 3 times on the puzzles.", "GPT-4o"),  # a name with its version takes none
+    ],
+)
+def test_a_listed_model_does_not_run_on_over_the_sentence(nlp, sentence, text):
+    assert [c.text for c in nlp(sentence)._.claims if c.kind == "method"] == [text]
+
+
+def test_a_variant_of_the_papers_own_model_is_proposed(nlp):
+    doc = nlp.make_doc("We present UL2, a unified recipe. We release UL2 20B, which beats GPT-3 175B.")
+    doc._.title = "UL2: Unifying Language Learning Paradigms"
+    methods = {c.text: (c.family, c.proposed) for c in nlp(doc)._.claims if c.kind == "method"}
+    assert methods["UL2 20B"] == ("UL2", True)
+    assert methods["GPT-3 175B"] == ("GPT-3", False)
+
+
+def test_a_listed_name_runs_on_before_overlaps_are_settled(nlp):
+    """The run-on decides which name wins: a guessed shape that covers only part of the
+    listed model's variant loses to it; a guess never cuts the run-on short."""
+    doc = nlp("Ours is competitive to FLAN-PaLM 62B and to Qwen-2.5-Math-7B.")
+    texts = [c.text for c in doc._.claims if c.kind == "method"]
+    assert texts == ["PaLM 62B", "Qwen-2.5-Math-7B"]
+
+
+@pytest.mark.slow
+def test_a_user_variant_word_extends_the_run_on(tmp_path):
+    sentence = "We prompt Gemini 2.5 Deluxe on the puzzles."
+    mine = write_rules(
+        tmp_path / "mine",
+        "cues.jsonl",
+        {"id": "cue.variant.mine", "label": "CUE", "role": "model_variant_word", "pattern": "deluxe"},
+    )
+    for rules, text in (([], "Gemini 2.5"), ([mine], "Gemini 2.5 Deluxe")):
+        claims = build_nlp(rules=rules, use_env=False)(sentence)._.claims
+        assert [c.text for c in claims if c.kind == "method"] == [text]
+
+
+def test_a_shaped_name_after_a_tracker_or_detector_is_a_method(nlp):
+    """'tracker X', 'detector X' name a system like 'baseline X'; 'CF trackers' names a
+    class, so the noun after a name does not make it one."""
+    doc = nlp("It runs with the real-time tracker QuikTAM and the detector ZapDet, unlike CF trackers.")
+    assert [c.text for c in doc._.claims if c.kind == "method"] == ["QuikTAM", "ZapDet"]
 
 
 def test_datasets_listed_beside_known_ones(nlp):
@@ -206,6 +307,25 @@ def test_a_list_a_method_noun_opens_holds_methods(nlp):
     assert _found(nlp, text, "method") == ["FooGAN", "Bar-3", "QuxNet"]
 
 
+def test_generic_heads_and_sources_are_cues_a_user_extends(tmp_path):
+    """The long-form heads that make an acronym generic and the words before a source are
+    CUE roles (generic_head, source_before): a user's entry extends them."""
+    text = "We study reinforcement learning (RL) and graph mining (GM)."
+    abbreviations = find_abbreviations(text)
+    assert names.generic_short_forms(abbreviations) == {"RL"}
+    proposal = "We present a suite built atop FooQA for tests."
+    assert [c.text for c in coined_names("", proposal, [])] == ["FooQA"]
+    mine = write_rules(
+        tmp_path / "mine",
+        "cues.jsonl",
+        {"id": "cue.generic_head.mine", "label": "CUE", "role": "generic_head", "pattern": "mining"},
+        {"id": "cue.source_before.mine", "label": "CUE", "role": "source_before", "pattern": "atop"},
+    )
+    cues = names.ProposalCues.from_rules(load_rules([mine], use_env=False))
+    assert names.generic_short_forms(abbreviations, cues) == {"RL", "GM"}
+    assert coined_names("", proposal, [], cues=cues) == []
+
+
 def test_list_members_are_no_sizes_or_generic_short_forms(nlp):
     text = "Event classification (EC) is hard. We use EC models and the 7B and 13B models."
     assert _found(nlp, text, "method") == []
@@ -267,7 +387,6 @@ def test_a_sized_model_is_a_method_with_its_variant_and_family(nlp):
 
 @pytest.mark.slow
 def test_a_user_cue_word_extends_the_context_rules(tmp_path):
-    from extract.pipeline.build import build_nlp
 
     text = "Ours trounces FooFormer."
     mine = tmp_path / "mine"

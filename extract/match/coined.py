@@ -42,7 +42,8 @@ class CoinedNameTagger:
         entities = {Name(e.start_char, e.end_char, e.label_, e.id_): (e.start, e.end) for e in doc.ents}
         ents = [(text[n.start : n.end], n) for n in entities]
         listed = {surface for surface, n in ents if n.label == "GENERIC"}
-        known = {surface: n.label for surface, n in ents if _from_gazetteer(n.rule)}
+        listed_ents = [(surface, n) for surface, n in ents if _from_gazetteer(n.rule)]
+        known = {prefix: n.label for surface, n in listed_ents for prefix in _word_prefixes(surface)}
         found = coined_names(
             extensions.title or "",
             text,
@@ -58,7 +59,7 @@ class CoinedNameTagger:
         ]
         # an acronym the paper defines for a field or class ("reinforcement learning (RL)")
         # is generic — unless it is the name the paper coins
-        generic = (generic_short_forms(abbreviations) - {c.text for c in coined}) | listed
+        generic = (generic_short_forms(abbreviations, self.proposal_cues) - {c.text for c in coined}) | listed
         tokens = {(n.start, n.end): bounds for n, bounds in entities.items()}  # char → token bounds
         new_ents = []
         for name in coined:
@@ -140,6 +141,14 @@ def _set_entities(
         outside=[Span(doc, i, i + 1) for i in freed],
         default="unmodified",
     )
+
+
+def _word_prefixes(surface: str) -> list[str]:
+    """A name and its leading words: a listed model run on over a space ("GPT-3 175B",
+    "Llama 3.1 8B Instruct") is known by its first words too, which a proposal sentence
+    reads word by word."""
+    cuts = [at for at, char in enumerate(surface) if char == " "]
+    return [surface[:at] for at in cuts] + [surface]
 
 
 def _from_gazetteer(rule: str) -> bool:

@@ -27,7 +27,6 @@ _TITLE_PREFIX = re.compile(r"^\s*([^:?!]{1,60}?)\s*:\s")
 _WORD = re.compile(r"[^\s,;:()\"“”]+")
 # "Condensed Gradient Boosting": two to five capitalised words after a proposal verb.
 _TITLE_CASE_PHRASE = re.compile(r"\b[A-Z][\w-]*(?:\s+(?:of\s+|for\s+)?[A-Z][\w-]*){1,4}\b")
-_SOURCE_BEFORE = re.compile(r"\b(?:from|on|using|of|with|via|based on)\s+(?:the\s+)?$", re.IGNORECASE)
 _WE = re.compile(r"\b(?:we|our|this (?:paper|work|study))\b", re.IGNORECASE)
 _PARENTHESIZED = re.compile(r"\(([A-Za-z][\w.+-]{1,30})\)")
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -45,15 +44,21 @@ class CoinedName:
 class ProposalCues:
     """The word lists of coinage, compiled once: proposal verbs (CUE role ``proposal_verb``),
     naming words (``naming_word``), dataset and method nouns (``dataset_noun``,
-    ``method_noun``), and the words that are never names (GENERIC terms, device classes)."""
+    ``method_noun``), the words before a source (``source_before``), the last words of a
+    field's or class's long form (``generic_head``) and of a method's or dataset's
+    (``method_head``, ``*_long_form_head``, ``dataset_noun``, ``generic_head``), and the
+    words that are never names (GENERIC terms, device classes)."""
 
     proposal: re.Pattern
     naming: re.Pattern
-    dataset_after: re.Pattern  # "X, a new benchmark for …"
+    dataset_after: re.Pattern  # "X, a new benchmark for …", "X (Long Form), a dataset of …"
     dataset_noun: re.Pattern
     method_noun: re.Pattern
     finder: WordFinder  # every cue holds one of its words (a one-scan prefilter)
     not_names: frozenset[str]
+    source_before: re.Pattern  # "a set built from UnifiedQA": a source, not a coinage
+    name_heads: frozenset[str]  # "low-rank adaptation (LoRA)": a long form that names a thing
+    generic_head: re.Pattern  # "reinforcement learning (RL)": the long form of a field or class
 
     @classmethod
     def from_rules(cls, ruleset: RuleSet) -> ProposalCues:
@@ -62,6 +67,8 @@ class ProposalCues:
         our_new = _words(ruleset.cues("proposal_adjective"))
         we_call = _words(ruleset.cues("we_naming_verb"))
         dataset_nouns = _alternatives(_words(ruleset.cues("dataset_noun")))
+        sources = _alternatives(_words(ruleset.cues("source_before")))
+        heads = _alternatives(_words(ruleset.cues("generic_head")))
         method_nouns = _alternatives(_words(ruleset.cues("method_noun")))
         proposal = re.compile(
             r"\b(?:we|this (?:paper|work|study|report)|here,? we|our work)\s+(?:\w+\s+){0,2}?"
@@ -81,7 +88,8 @@ class ProposalCues:
             proposal=proposal,
             naming=re.compile(rf"\b(?:{_alternatives(naming)})\s+", re.IGNORECASE),
             dataset_after=re.compile(
-                r"^[\s),:]*(?:\\?i\.?e\.?,?\s+)?(?:(?:is|as)\s+)?(?:(?:a|an|the)\s+)?(?:[\w-]+,?\s+){0,6}?"
+                r"^\s*(?:\([^()]{1,80}\))?[\s),:]*(?:\\?i\.?e\.?,?\s+)?(?:(?:is|as)\s+)?(?:(?:a|an|the)\s+)?"
+                r"(?:[\w-]+,?\s+){0,6}?"
                 rf"(?:{dataset_nouns})s?\b",
                 re.IGNORECASE,
             ),
@@ -89,7 +97,20 @@ class ProposalCues:
             method_noun=re.compile(rf"\b(?:{method_nouns})s?\b", re.IGNORECASE),
             finder=WordFinder(sorted(stems)),
             not_names=frozenset(w.upper() for w in words),
+            source_before=re.compile(rf"\b(?:{sources})\s+(?:the\s+)?$", re.IGNORECASE),
+            name_heads=frozenset(word for role in _NAME_HEAD_ROLES for word in _words(ruleset.cues(role))),
+            generic_head=re.compile(rf"\b(?:{heads})$", re.IGNORECASE),
         )
+
+
+# the CUE roles whose words end a long form that names a method, dataset or field
+_NAME_HEAD_ROLES = (
+    "method_head",
+    "method_long_form_head",
+    "dataset_long_form_head",
+    "dataset_noun",
+    "generic_head",
+)
 
 
 def _words(cues: dict[str, str]) -> list[str]:
@@ -189,7 +210,9 @@ def coined_names(
     ``known`` are names the gazetteers already know: a proposal sentence that mentions one
     ("a family of ResNet architectures, ResNet-RS") is introducing something else — unless
     it defines it in parentheses ("the first CLIP model for Italian (CLIP-Italian)").
-    ``generic`` words are never names. ``cues``: the word lists (default: the built-in ones).
+    ``generic`` words are never names, nor are acronyms of terms ("simulation-ready
+    (SimReady)": a long form that does not name a method or dataset). ``cues``: the word
+    lists (default: the built-in ones).
     """
     cues = cues or default_cues()
     found: dict[str, bool] = {}
@@ -201,6 +224,7 @@ def coined_names(
         found[where.group()] = in_title or _is_dataset_after(text, where.end(), cues)
     cue_starts = _possible_cues(text, cues.finder)
     not_coined = known | generic
+    terms = frozenset(a.short for a in abbreviations if not _long_form_names(a.long, cues))
     for sentence_start, sentence in _sentences(text):
         if cue_starts is not None:
             first_cue = bisect.bisect_left(cue_starts, sentence_start)
@@ -216,6 +240,7 @@ def coined_names(
             for a in abbreviations
             if sentence_start + cue_end <= a.short_start < sentence_start + len(sentence)
             and a.short not in not_coined
+            and a.short not in terms
         ]
         for abbreviation in defined[:1]:
             end = abbreviation.short_start + len(abbreviation.short)
@@ -228,7 +253,7 @@ def coined_names(
         defined_here = [
             m
             for m in _PARENTHESIZED.finditer(window[:limit])
-            if _looks_coined(m.group(1), cues.not_names) and m.group(1) not in generic
+            if _looks_coined(m.group(1), cues.not_names) and m.group(1) not in generic | terms
         ]
         if defined_here:  # "… Self-Editing (RISE)": a parenthesised name is a definition
             candidates = [(defined_here[0].group(1), defined_here[0].start(1))]
@@ -243,9 +268,10 @@ def coined_names(
             if (
                 (_looks_coined(word, cues.not_names) or " " in word)
                 and word not in generic
+                and word not in terms
                 and (is_definition or word not in known)
             ):
-                if _SOURCE_BEFORE.search(window[:start]):
+                if cues.source_before.search(window[:start]):
                     continue  # "a set built from UnifiedQA": a source, not a coinage
                 at = sentence_start + cue_end + start
                 found.setdefault(
@@ -255,6 +281,20 @@ def coined_names(
                 )
                 break
     return [CoinedName(name, is_dataset) for name, is_dataset in found.items()]
+
+
+def _long_form_names(long: str, cues: ProposalCues) -> bool:
+    """A long form that names a method, dataset or field, not a term: the acronym of one
+    lower-case word ("simulation-ready (SimReady)", "audio-visual (AV)") abbreviates an
+    adjective, unless the word ends in a head ("fine-tuning (FT)", "self-training")."""
+    words = _LONG_FORM_WORD.findall(long)
+    if len(words) != 1 or any(c.isupper() for c in long):
+        return bool(words)
+    head = words[0].lower().rsplit("-", 1)[-1]
+    return head in cues.name_heads or head.removesuffix("s") in cues.name_heads
+
+
+_LONG_FORM_WORD = re.compile(r"[A-Za-z][\w'-]*")
 
 
 def _possible_cues(text: str, finder: WordFinder) -> list[int] | None:
@@ -288,16 +328,8 @@ def _sentences(text: str):
 _SENTENCE_BREAK = re.compile(r"[.!?](\s+)(?=[A-Z(\"“])")
 
 
-GENERIC_HEADS = re.compile(
-    r"\b(?:processing|recognition|learning|detection|tracking|answering|generation|retrieval|"
-    r"segmentation|classification|translation|understanding|reasoning|modeling|modelling|"
-    r"models|networks|systems?|intelligence|vision|language|agents?|tasks?|search|"
-    r"optimization|inference|analysis|estimation|synthesis|prediction|evaluation|"
-    r"fine-tuning|pre-training|pretraining|training|data|distribution|tuning)$",
-    re.IGNORECASE,
-)
-
-
-def generic_short_forms(abbreviations: list[Abbreviation]) -> set[str]:
-    """Acronyms of fields, tasks and model classes ("reinforcement learning (RL)")."""
-    return {a.short for a in abbreviations if GENERIC_HEADS.search(a.long.strip())}
+def generic_short_forms(abbreviations: list[Abbreviation], cues: ProposalCues | None = None) -> set[str]:
+    """Acronyms of fields, tasks and model classes ("reinforcement learning (RL)"): a long
+    form ending in a ``generic_head`` cue word. ``cues``: default the built-in ones."""
+    generic_head = (cues or default_cues()).generic_head
+    return {a.short for a in abbreviations if generic_head.search(a.long.strip())}

@@ -281,7 +281,8 @@ class Normalizer:
                 continue
             seen.add((kind, name))
             first_token = ent.start
-            is_proposed = kind == "method" and (surface in proposed or name in proposed)
+            # a variant of the paper's own model is its model ("UL2 20B" of UL2)
+            is_proposed = kind == "method" and bool({surface, name, family} & proposed)
             if is_proposed and surface in long_forms:
                 start, end = long_forms[surface]
                 first_token = doc.char_span(start, end, alignment_mode="expand").start
