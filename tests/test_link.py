@@ -233,3 +233,19 @@ def test_model_sizes_and_hardware_keep_no_role(nlp):
     claims = nlp("We pre-train a 7B model on 64 A100 GPUs and gain 3% accuracy.")._.claims
     roles = {c.kind: c.role for c in claims if c.kind in ("model_size", "hardware", "result")}
     assert roles == {"model_size": None, "hardware": None, "result": "delta"}
+
+
+def test_a_comparison_that_opens_its_clause_ends_at_its_comma(nlp):
+    """'Compared to A, B and C, S gains 3%': S after the compared list is the subject."""
+    rows = _results(nlp, "Compared to LoRA, DoRA and QLoRA, GaLore gains 3% on GLUE.")
+    assert [(r["method"], r["baseline"]) for r in rows] == [("GaLore", "LoRA")]
+    rows = _results(nlp, "GaLore outperforms LoRA, DoRA and QLoRA by 3% on GLUE.", "GaLore: a method")
+    assert [(r["method"], r["baseline"]) for r in rows] == [("GaLore", "LoRA")]
+
+
+def test_respectively_pairs_compared_names_as_baselines(nlp):
+    """'surpasses A and B by x and y, respectively': A and B are baselines, the subject the system."""
+    rows = _results(nlp, "The proposed GaLore model surpasses LoRA and DoRA by 1.7% and 0.2%, respectively.")
+    assert [(r["method"], r["baseline"]) for r in rows] == [("GaLore", "LoRA"), ("GaLore", "DoRA")]
+    rows = _results(nlp, "GaLore and DoRA reach 81.2% and 80.1% on GLUE, respectively.")
+    assert [(r["method"], r["baseline"]) for r in rows] == [("GaLore", None), ("DoRA", None)]

@@ -10,7 +10,9 @@ structure of its sentence (``extract.link.scope``), not from the nearest name:
   the object of a comparison, or the paper's own method for "we / our model"; a count of
   data (samples, tokens) has no system;
 - the baseline is the method after a comparison cue ("outperforms X", "than X"), never the
-  claim's own system.
+  claim's own system; a comparison that opens its clause ("Compared to X, S gains 3%") ends
+  at the comma after its names, and compared names paired with values by "respectively" are
+  the values' baselines, not their systems.
 """
 
 from __future__ import annotations
@@ -177,7 +179,36 @@ class SentenceLinker:
         cue = next((i for i, w in enumerate(self.words(lo, hi), lo) if w in self.cues.comparison), None)
         if cue is None:
             return set()
-        return {id(m) for m in self.near(cue, hi, "METHOD")}
+        after = self.near(cue, hi, "METHOD")
+        if self.words(self._clause_start(lo), cue):
+            return {id(m) for m in after}
+        end = self._fronted_end(cue, hi, after)
+        return {id(m) for m in after if m.start < end}
+
+    def _fronted_end(self, cue: int, hi: int, after: list[Mention]) -> int:
+        """Where the names of a comparison that opens its clause end: at the last comma of the
+        list that its first comma continues ('Compared to A, B and C, S reaches 85%': S, the
+        name before the first other word, is the subject)."""
+        words = self.words(cue, hi)
+        comma = next((i for i, w in enumerate(words, cue) if w == ","), None)
+        if comma is None:
+            return hi
+        named = {i for m in after for i in range(m.start, m.end)}
+        joiners = self.cues.coordinator | self.cues.list_filler
+        last = comma
+        for i in range(comma + 1, hi):
+            if i in named:
+                continue
+            if self.word(i) not in joiners:
+                break
+            if self.word(i) == ",":
+                last = i
+        return last
+
+    def _clause_start(self, token: int) -> int:
+        """The first word of the clause of ``token`` after the clause-break word itself."""
+        start = self.clause(token)[0]
+        return start + 1 if start > self.lo and self.word(start) in self.cues.clause_break else start
 
     def speaks_as_own(self, lo: int, hi: int) -> bool:
         """'we', 'our', 'the proposed', 'the framework': the paper's own system."""
@@ -278,6 +309,7 @@ def _pair(lists: list[ValueList], linker: SentenceLinker, respectively: bool) ->
             if not fitting:
                 continue
             names = min(fitting, key=lambda ns: abs((ns[0].start + ns[-1].end) / 2 - middle))
+            compared = label == "METHOD" and id(names[0]) in linker.objects(*linker.clause(names[0].start))
             for item, name in zip(values.items, names):
                 if not item.claims:
                     continue
@@ -287,6 +319,8 @@ def _pair(lists: list[ValueList], linker: SentenceLinker, respectively: bool) ->
                         taken.add(id(name))
                 elif label == "DATASET":
                     item.dataset = name
+                elif compared:  # 'surpasses A and B by 1.7% and 0.2%, respectively'
+                    item.baseline = name
                 else:
                     item.system = name
     return taken
@@ -406,6 +440,8 @@ def link_sentence(
             method, model = _system(linker, item, clo, chi, lo, back)
             counted = item.compared or value_kind(item.claims[0]) == "count"
             baseline = None if counted else linker.baseline(item, (method, model))
+            if item.baseline is not None and not item.compared:
+                baseline = item.baseline.name
             if item.compared and (other := linker.compared_system(item)) is not None:
                 method, model = other.name, other.name if other.is_model else None
                 for earlier in previous_fields:  # '96.1%, compared to 94.0% for X': X is the baseline

@@ -66,6 +66,7 @@ class Item:
     metric: Mention | None = None
     dataset: Mention | None = None
     system: Mention | None = None
+    baseline: Mention | None = None  # paired in order with a list of compared names
     bound: bool = False  # the metric is written next to the item (not inherited)
 
 
