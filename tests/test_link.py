@@ -249,3 +249,11 @@ def test_respectively_pairs_compared_names_as_baselines(nlp):
     assert [(r["method"], r["baseline"]) for r in rows] == [("GaLore", "LoRA"), ("GaLore", "DoRA")]
     rows = _results(nlp, "GaLore and DoRA reach 81.2% and 80.1% on GLUE, respectively.")
     assert [(r["method"], r["baseline"]) for r in rows] == [("GaLore", None), ("DoRA", None)]
+
+
+def test_a_relative_change_fits_a_metric_written_next_to_it(nlp):
+    """A percent is no perplexity level, but 'perplexity falls by 12%' is a change of it."""
+    rows = _results(nlp, "The new schedule lowers validation perplexity by 12% on WikiText-103.")
+    assert [(r["text"], r["metric"]) for r in rows] == [("12%", "perplexity")]
+    rows = _results(nlp, "The new schedule reaches 12% with perplexity near WikiText-103 levels.")
+    assert [r["metric"] for r in rows] == [None]

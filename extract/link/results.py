@@ -5,7 +5,8 @@ structure of its sentence (``extract.link.scope``), not from the nearest name:
 - the metric written next to a value is that value's; the other values of its list (and
   both ends of a range) share it; a value takes a free metric of its clause only when
   nothing is written next to it; a metric never reaches across a clause break, and must fit
-  the value ("0.4 seconds" is no accuracy, "65.5%" no FID: the metric's ``values``);
+  the value ("0.4 seconds" is no accuracy, "65.5%" no FID: the metric's ``values``), but a
+  relative change written next to a metric fits any ("FID drops by 20%", "2x lower FID");
 - the system is a method named before the value in its clause (or sentence) that is not
   the object of a comparison, or the paper's own method for "we / our model"; a count of
   data (samples, tokens) has no system;
@@ -44,6 +45,7 @@ from extract.text.doc import lower_words
 LINK_WINDOW = 256
 _DEFAULT_FITS = frozenset(DEFAULT_METRIC_VALUES)
 _KNOWN_KINDS = frozenset(VALUE_KINDS)
+_RELATIVE_KINDS = frozenset({"percent", "x"})  # a change of any metric can be written in these
 _METRIC_AFTER_GAP = 3  # '3% improvement in BLEU'
 _METRIC_BEFORE_GAP = 4  # 'accuracy improves from 61%'
 _DATASET_AFTER_GAP = 6  # '94% accuracy on the PACS benchmark'
@@ -56,8 +58,13 @@ def value_kind(claim: Claim) -> str:
     return unit if unit in _KNOWN_KINDS else "count"
 
 
-def fits(metric: Mention, claim: Claim) -> bool:
-    return value_kind(claim) in (metric.fits or _DEFAULT_FITS)
+def fits(metric: Mention, claim: Claim, written: bool = False) -> bool:
+    """Whether ``claim`` can be a value of ``metric``; a relative change written next to the
+    metric ('perplexity drops by 20%', '2x lower FID') fits any metric."""
+    kind = value_kind(claim)
+    if written and claim.role == "delta" and kind in _RELATIVE_KINDS:
+        return True
+    return kind in (metric.fits or _DEFAULT_FITS)
 
 
 class SentenceLinker:
@@ -108,7 +115,7 @@ class SentenceLinker:
         best, best_gap = None, None
         claim = item.claims[0]
         for m in self.near(max(lo, item.start - 12), min(hi, item.end + _METRIC_AFTER_GAP + 1), "METRIC"):
-            if not fits(m, claim):
+            if not fits(m, claim, written=True):
                 continue
             if m.start >= item.end:
                 gap = self.words(item.end, m.start)
@@ -314,7 +321,7 @@ def _pair(lists: list[ValueList], linker: SentenceLinker, respectively: bool) ->
                 if not item.claims:
                     continue
                 if label == "METRIC":
-                    if fits(name, item.claims[0]):
+                    if fits(name, item.claims[0], written=True):
                         item.metric, item.bound = name, True
                         taken.add(id(name))
                 elif label == "DATASET":
@@ -352,7 +359,8 @@ def _inherit_metric(values: ValueList) -> None:
         if item.metric is not None or not item.claims:
             continue
         for other in [*reversed(items[:k]), *items[k + 1 :]]:
-            if other.bound and other.metric is not None and fits(other.metric, item.claims[0]):
+            changes = bool(other.claims) and other.claims[0].role == "delta"  # 'by 12% and 15%'
+            if other.bound and other.metric is not None and fits(other.metric, item.claims[0], changes):
                 item.metric = other.metric
                 break
 
