@@ -257,3 +257,18 @@ def test_a_relative_change_fits_a_metric_written_next_to_it(nlp):
     assert [(r["text"], r["metric"]) for r in rows] == [("12%", "perplexity")]
     rows = _results(nlp, "The new schedule reaches 12% with perplexity near WikiText-103 levels.")
     assert [r["metric"] for r in rows] == [None]
+
+
+def test_a_metric_the_rules_do_not_name_is_read_next_to_its_value(nlp):
+    """Two to four plain words ending in a metric head word, right after the value (behind a
+    change word) or right before it; a lone head word or words of no metric head are none."""
+    text = "The parser keeps a 97% valid parse rate and 3x higher answer completion rates on held-out text."
+    rows = _results(nlp, text)
+    expected = [("97%", "valid parse rate"), ("3x", "answer completion rates")]
+    assert [(r["text"], r["metric"]) for r in rows] == expected
+    rows = _results(nlp, "Tuning lifts the tool call rate from 41% to 58%.")
+    assert [r["metric"] for r in rows] == ["tool call rate", "tool call rate"]
+    rows = _results(nlp, "About 64% of annotators preferred it, and 12% of replies were long rate limits.")
+    assert [r["metric"] for r in rows] == [None, None]
+    rows = _results(nlp, "The agent reaches 71% success on the hard split.")
+    assert [r["metric"] for r in rows] == [None]

@@ -7,6 +7,9 @@ structure of its sentence (``extract.link.scope``), not from the nearest name:
   nothing is written next to it; a metric never reaches across a clause break, and must fit
   the value ("0.4 seconds" is no accuracy, "65.5%" no FID: the metric's ``values``), but a
   relative change written next to a metric fits any ("FID drops by 20%", "2x lower FID");
+- a metric the rules do not name is read next to a value without one: two to four plain
+  words ending in a ``metric_head`` cue word ("100% valid response rate", "the recovery
+  rate from 17% to 60%"), never the population of "64% of users";
 - the system is a method named before the value in its clause (or sentence) that is not
   the object of a comparison, or the paper's own method for "we / our model"; a count of
   data (samples, tokens) has no system;
@@ -47,6 +50,7 @@ _DEFAULT_FITS = frozenset(DEFAULT_METRIC_VALUES)
 _KNOWN_KINDS = frozenset(VALUE_KINDS)
 _RELATIVE_KINDS = frozenset({"percent", "x"})  # a change of any metric can be written in these
 _METRIC_AFTER_GAP = 3  # '3% improvement in BLEU'
+_PHRASE_WORDS = 4  # the longest metric phrase the rules do not name ('exact prompt recovery rate')
 _METRIC_BEFORE_GAP = 4  # 'accuracy improves from 61%'
 _DATASET_AFTER_GAP = 6  # '94% accuracy on the PACS benchmark'
 _COMPARISON_AFTER_GAP = 3  # '3x faster than X'
@@ -130,6 +134,54 @@ class SentenceLinker:
             if ok and (best_gap is None or rank < best_gap):
                 best, best_gap = m, rank
         return best
+
+    def phrase_metric(self, item: Item) -> Mention | None:
+        """A metric the rules do not name, written next to the value as two to four plain words
+        ending in a metric head word: '100% valid response rate', '2x higher exact recovery
+        rates', 'the recovery rate from 17% to 60%'."""
+        lo, hi = self.clause(item.start)
+        k = item.end
+        while k < hi and k - item.end < _METRIC_AFTER_GAP and self.word(k) in self.cues.metric_after_gap:
+            k += 1
+        of = item.end < hi and self.word(item.end) == "of"
+        words = [] if of else self._plain_run(k, min(hi, k + _PHRASE_WORDS), 1)  # '64% of users'
+
+        if len(words) < 2:
+            k = item.start - 1
+            while k >= lo and item.start - k <= 2 and self.word(k) in self.cues.metric_before_gap:
+                k -= 1
+            words = self._plain_run(k, max(lo, k - _PHRASE_WORDS) - 1, -1)[::-1]
+            if len(words) < 2 or words[-1] != k:
+                return None
+        if len(words) < 2 or self.word(words[-1]) not in self.cues.metric_head:
+            return None
+        name = self.doc[words[0] : words[-1] + 1].text
+        metric = Mention("METRIC", name, words[0], words[-1] + 1, self.index, False, _DEFAULT_FITS)
+        return metric if fits(metric, item.claims[0], written=True) else None
+
+    def _plain_run(self, start: int, stop: int, step: int) -> list[int]:
+        """Tokens from ``start`` towards ``stop`` that are plain words of no name (a metric
+        phrase), up to the first other token; each run keeps only words up to its last head."""
+        run: list[int] = []
+        a, b = min(start, stop) - _PHRASE_WORDS, max(start, stop) + 1
+        named = [m for label in ("METRIC", "DATASET", "METHOD") for m in self.near(a, b, label)]
+        for i in range(start, stop, step):
+            token = self.doc[i]
+            word = self.word(i)
+            plain = token.is_alpha or (token.text.replace("-", "").isalpha() and "-" in token.text)
+            if not plain or word in self.cues.name_stop or word in self.cues.clause_break:
+                break
+            if word in self.cues.comparison or word in self.cues.own_system:
+                break
+            if word in self.cues.metric_before_gap and word not in self.cues.metric_head:
+                break  # 'were', 'reaches', 'by': a verb or preposition ends the phrase
+            if any(m.start <= i < m.end for m in named):
+                break
+            run.append(i)
+        if step > 0:
+            heads = [j for j, i in enumerate(run) if self.word(i) in self.cues.metric_head]
+            run = run[: heads[-1] + 1] if heads else []
+        return run
 
     def free_metric(self, item: Item, taken: set[int]) -> Mention | None:
         """The nearest metric of the item's clause that no other value claims, fitting its value."""
@@ -411,7 +463,7 @@ def link_sentence(
     for values in lists:
         for item in values.items:
             if item.metric is None and item.claims:
-                item.metric = linker.bound_metric(item)
+                item.metric = linker.bound_metric(item) or linker.phrase_metric(item)
                 item.bound = item.metric is not None
                 if item.metric is not None:
                     taken.add(id(item.metric))

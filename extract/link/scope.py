@@ -30,6 +30,8 @@ class Cues:
     dataset_preposition: frozenset[str]
     metric_before_gap: frozenset[str]
     metric_after_gap: frozenset[str]
+    metric_head: frozenset[str]
+    name_stop: frozenset[str]
     own_system: frozenset[str]
     system_noun: frozenset[str]
     back_reference: frozenset[str]

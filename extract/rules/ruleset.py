@@ -79,6 +79,7 @@ CUE_ROLES = {
     "dataset_preposition": "introduces the dataset of the number before it ('7.9% on MATH')",
     "metric_before_gap": "may stand between a metric and its number after it ('accuracy of 84%')",
     "metric_after_gap": "may stand between a number and its metric after it ('3% gain in BLEU')",
+    "metric_head": "the last word of a metric the rules do not name ('valid response rate')",
     "own_system": "marks the paper's own system ('we', 'our', 'the proposed')",
     "system_noun": "a noun that names a system ('our model', 'the framework')",
     "back_reference": "points back to the previous sentence ('it', 'these')",
