@@ -140,6 +140,10 @@ class SentenceLinker:
         ending in a metric head word: '100% valid response rate', '2x higher exact recovery
         rates', 'the recovery rate from 17% to 60%'."""
         lo, hi = self.clause(item.start)
+        reach = _METRIC_AFTER_GAP + _PHRASE_WORDS
+        before = self.words(max(lo, item.start - reach), item.start)
+        if self.cues.metric_head.isdisjoint(before + self.words(item.end, min(hi, item.end + reach))):
+            return None  # the common case, decided without a token lookup
         k = item.end
         while k < hi and k - item.end < _METRIC_AFTER_GAP and self.word(k) in self.cues.metric_after_gap:
             k += 1

@@ -151,7 +151,8 @@ def _change_cue(doc: Doc, start: int, end: int, cues: RoleCues, qualified: set[i
 def _words_after(doc: Doc, end: int, n: int = LOOK_AHEAD) -> list[str]:
     """The lowercased words after token ``end`` up to punctuation, at most ``n``."""
     words = []
-    for token in doc[end : min(len(doc), end + n)]:
+    for i in range(end, min(len(doc), end + n)):  # doc[i]: a Doc slice builds a Span
+        token = doc[i]
         if token.is_punct or token.is_sent_start:
             break
         words.append(token.lower_)
