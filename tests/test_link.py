@@ -272,3 +272,11 @@ def test_a_metric_the_rules_do_not_name_is_read_next_to_its_value(nlp):
     assert [r["metric"] for r in rows] == [None, None]
     rows = _results(nlp, "The agent reaches 71% success on the hard split.")
     assert [r["metric"] for r in rows] == [None]
+
+
+def test_a_data_noun_points_back_to_the_dataset_named_before(nlp):
+    """'on the benchmark' with no dataset named in the sentence: the one of the sentence before."""
+    rows = _results(nlp, "We tune on MMLU. On the benchmark, a plain model reaches 71.2% accuracy.")
+    assert [r["dataset"] for r in rows] == ["MMLU"]
+    rows = _results(nlp, "We tune on MMLU. A plain model reaches 71.2% accuracy.")
+    assert [r["dataset"] for r in rows] == [None]

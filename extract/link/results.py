@@ -316,6 +316,10 @@ class SentenceLinker:
         after_cue = [m for m in self.near(cue, hi, "METHOD") if m.name not in skip]
         return after_cue[0].name if after_cue else None
 
+    def data_reference(self) -> bool:
+        """'on the test set', 'this benchmark': the sentence speaks of data named before."""
+        return not self.datasets and any(w in self.cues.data_reference for w in self.lower)
+
     def back_reference(self) -> bool:
         words = self.lower
         for k, w in enumerate(words):
@@ -498,7 +502,7 @@ def link_sentence(
                 item.dataset or linker.nearest_dataset(item, clo, chi) or linker.nearest_dataset(item, lo, hi)
             )
             name = dataset.name if dataset else None
-            if name is None and back and previous:
+            if name is None and (back or linker.data_reference()) and previous:
                 ds = [m for m in previous if m.label == "DATASET"]
                 name = ds[-1].name if ds else None
             method, model = _system(linker, item, clo, chi, lo, back)

@@ -31,6 +31,7 @@ class Cues:
     metric_before_gap: frozenset[str]
     metric_after_gap: frozenset[str]
     metric_head: frozenset[str]
+    data_reference: frozenset[str]
     name_stop: frozenset[str]
     own_system: frozenset[str]
     system_noun: frozenset[str]

@@ -82,6 +82,7 @@ CUE_ROLES = {
     "metric_head": "the last word of a metric the rules do not name ('valid response rate')",
     "own_system": "marks the paper's own system ('we', 'our', 'the proposed')",
     "system_noun": "a noun that names a system ('our model', 'the framework')",
+    "data_reference": "a singular data noun that points back to the dataset named before ('the benchmark')",
     "back_reference": "points back to the previous sentence ('it', 'these')",
     "elaboration": "introduces a more specific device after a class mention ('GPUs (e.g., A100)')",
     "role_cost_unit": "canonical units of results that are costs: compute, time, money, memory",
