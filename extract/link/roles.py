@@ -30,6 +30,7 @@ METRIC_BEHIND_RULE = "role.metric_behind"
 LOOK_BEHIND = 6
 LOOK_AHEAD = 2
 _METRIC_SPAN = 6  # the longest metric name read past for a change word behind it
+_NAME_SPAN = 6  # the longest dataset name read past for the data noun behind it
 _LIST_NAMES = frozenset({"DATASET", "METRIC", "METHOD"})
 
 
@@ -161,8 +162,15 @@ def _words_after(doc: Doc, end: int, n: int = LOOK_AHEAD) -> list[str]:
 
 def _clause_after(doc: Doc, end: int, cues: RoleCues) -> list[str]:
     """The three words after token ``end``, cut at a clause break ('hours of speech' but not
-    'hours on a corpus')."""
-    words = _words_after(doc, end, 3)
+    'hours on a corpus'); a dataset's name counts as no word ('60 hours of the Ego4D videos')."""
+    words: list[str] = []
+    for i in range(end, min(len(doc), end + 3 + _NAME_SPAN)):
+        token = doc[i]
+        if token.ent_type_ == "DATASET":
+            continue
+        if token.is_punct or token.is_sent_start or len(words) == 3:
+            break
+        words.append(token.lower_)
     cut = next((i for i, w in enumerate(words) if w in cues.clause_break), len(words))
     return words[:cut]
 
