@@ -280,3 +280,12 @@ def test_a_data_noun_points_back_to_the_dataset_named_before(nlp):
     assert [r["dataset"] for r in rows] == ["MMLU"]
     rows = _results(nlp, "We tune on MMLU. A plain model reaches 71.2% accuracy.")
     assert [r["dataset"] for r in rows] == [None]
+
+
+def test_our_model_never_borrows_a_name_of_the_sentence_before(nlp):
+    """'Our model reaches 81%' is the paper's own system: its name when the paper coins one,
+    else none, never the baseline the sentence before names."""
+    rows = _results(nlp, "We compare with LoRA on GLUE. Our model reaches 81.4% on GLUE.")
+    assert [r["method"] for r in rows] == [None]
+    rows = _results(nlp, "We compare with LoRA on GLUE. It reaches 81.4% on GLUE.")
+    assert [r["method"] for r in rows] == ["LoRA"]

@@ -540,5 +540,6 @@ def _system(
     if method is None and back and linker.previous:
         names = [m for m in linker.previous if m.label == "METHOD"]
         own = [m.name for m in names if m.name in linker.proposed]
-        method = own[0] if own else (names[-1].name if names else None)
+        if own or not linker.speaks_as_own(clo, chi):  # 'our model', no name known: not a name before
+            method = own[0] if own else (names[-1].name if names else None)
     return method, model
