@@ -233,3 +233,59 @@ def test_model_sizes_and_hardware_keep_no_role(nlp):
     claims = nlp("We pre-train a 7B model on 64 A100 GPUs and gain 3% accuracy.")._.claims
     roles = {c.kind: c.role for c in claims if c.kind in ("model_size", "hardware", "result")}
     assert roles == {"model_size": None, "hardware": None, "result": "delta"}
+
+
+def test_a_comparison_that_opens_its_clause_ends_at_its_comma(nlp):
+    """'Compared to A, B and C, S gains 3%': S after the compared list is the subject."""
+    rows = _results(nlp, "Compared to LoRA, DoRA and QLoRA, GaLore gains 3% on GLUE.")
+    assert [(r["method"], r["baseline"]) for r in rows] == [("GaLore", "LoRA")]
+    rows = _results(nlp, "GaLore outperforms LoRA, DoRA and QLoRA by 3% on GLUE.", "GaLore: a method")
+    assert [(r["method"], r["baseline"]) for r in rows] == [("GaLore", "LoRA")]
+
+
+def test_respectively_pairs_compared_names_as_baselines(nlp):
+    """'surpasses A and B by x and y, respectively': A and B are baselines, the subject the system."""
+    rows = _results(nlp, "The proposed GaLore model surpasses LoRA and DoRA by 1.7% and 0.2%, respectively.")
+    assert [(r["method"], r["baseline"]) for r in rows] == [("GaLore", "LoRA"), ("GaLore", "DoRA")]
+    rows = _results(nlp, "GaLore and DoRA reach 81.2% and 80.1% on GLUE, respectively.")
+    assert [(r["method"], r["baseline"]) for r in rows] == [("GaLore", None), ("DoRA", None)]
+
+
+def test_a_relative_change_fits_a_metric_written_next_to_it(nlp):
+    """A percent is no perplexity level, but 'perplexity falls by 12%' is a change of it."""
+    rows = _results(nlp, "The new schedule lowers validation perplexity by 12% on WikiText-103.")
+    assert [(r["text"], r["metric"]) for r in rows] == [("12%", "perplexity")]
+    rows = _results(nlp, "The new schedule reaches 12% with perplexity near WikiText-103 levels.")
+    assert [r["metric"] for r in rows] == [None]
+
+
+def test_a_metric_the_rules_do_not_name_is_read_next_to_its_value(nlp):
+    """Two to four plain words ending in a metric head word, right after the value (behind a
+    change word) or right before it; a lone head word or words of no metric head are none."""
+    text = "The parser keeps a 97% valid parse rate and 3x higher answer completion rates on held-out text."
+    rows = _results(nlp, text)
+    expected = [("97%", "valid parse rate"), ("3x", "answer completion rates")]
+    assert [(r["text"], r["metric"]) for r in rows] == expected
+    rows = _results(nlp, "Tuning lifts the tool call rate from 41% to 58%.")
+    assert [r["metric"] for r in rows] == ["tool call rate", "tool call rate"]
+    rows = _results(nlp, "About 64% of annotators preferred it, and 12% of replies were long rate limits.")
+    assert [r["metric"] for r in rows] == [None, None]
+    rows = _results(nlp, "The agent reaches 71% success on the hard split.")
+    assert [r["metric"] for r in rows] == [None]
+
+
+def test_a_data_noun_points_back_to_the_dataset_named_before(nlp):
+    """'on the benchmark' with no dataset named in the sentence: the one of the sentence before."""
+    rows = _results(nlp, "We tune on MMLU. On the benchmark, a plain model reaches 71.2% accuracy.")
+    assert [r["dataset"] for r in rows] == ["MMLU"]
+    rows = _results(nlp, "We tune on MMLU. A plain model reaches 71.2% accuracy.")
+    assert [r["dataset"] for r in rows] == [None]
+
+
+def test_our_model_never_borrows_a_name_of_the_sentence_before(nlp):
+    """'Our model reaches 81%' is the paper's own system: its name when the paper coins one,
+    else none, never the baseline the sentence before names."""
+    rows = _results(nlp, "We compare with LoRA on GLUE. Our model reaches 81.4% on GLUE.")
+    assert [r["method"] for r in rows] == [None]
+    rows = _results(nlp, "We compare with LoRA on GLUE. It reaches 81.4% on GLUE.")
+    assert [r["method"] for r in rows] == ["LoRA"]

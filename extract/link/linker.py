@@ -183,19 +183,18 @@ def link_claims(
     fits: dict[str, frozenset[str]] | None = None,
     roles: RoleCues | None = None,
 ) -> list[Claim]:
-    """Every linking step, in order, each result's role last. ``cues``, ``fits`` and ``roles``
-    default to the built-in rules'."""
+    """Every linking step, in order, each result's role first (a change fits more metrics than
+    a level). ``cues``, ``fits`` and ``roles`` default to the built-in rules'."""
     if cues is None or fits is None:
         ruleset = cached_rules(use_env=False)
         cues = cues or Cues.from_rules(ruleset)
         fits = metric_fits(ruleset) if fits is None else fits
     if roles is None:
         roles = RoleCues.from_rules(cached_rules(use_env=False))
-    claims = merge_elaborated_hardware(doc, claims, cues)
+    claims = assign_roles(doc, merge_elaborated_hardware(doc, claims, cues), roles)
     claims = inherit_model_names(doc, claims, cues)
     found = mentions(doc, names or {}, models or set(), fits)
-    claims = link_results(doc, claims, found, proposed or [], cues)
-    return assign_roles(doc, claims, roles)
+    return link_results(doc, claims, found, proposed or [], cues)
 
 
 def metric_fits(ruleset: RuleSet) -> dict[str, frozenset[str]]:

@@ -5,12 +5,18 @@ structure of its sentence (``extract.link.scope``), not from the nearest name:
 - the metric written next to a value is that value's; the other values of its list (and
   both ends of a range) share it; a value takes a free metric of its clause only when
   nothing is written next to it; a metric never reaches across a clause break, and must fit
-  the value ("0.4 seconds" is no accuracy, "65.5%" no FID: the metric's ``values``);
+  the value ("0.4 seconds" is no accuracy, "65.5%" no FID: the metric's ``values``), but a
+  relative change written next to a metric fits any ("FID drops by 20%", "2x lower FID");
+- a metric the rules do not name is read next to a value without one: two to four plain
+  words ending in a ``metric_head`` cue word ("100% valid response rate", "the recovery
+  rate from 17% to 60%"), never the population of "64% of users";
 - the system is a method named before the value in its clause (or sentence) that is not
   the object of a comparison, or the paper's own method for "we / our model"; a count of
   data (samples, tokens) has no system;
 - the baseline is the method after a comparison cue ("outperforms X", "than X"), never the
-  claim's own system.
+  claim's own system; a comparison that opens its clause ("Compared to X, S gains 3%") ends
+  at the comma after its names, and compared names paired with values by "respectively" are
+  the values' baselines, not their systems.
 """
 
 from __future__ import annotations
@@ -42,7 +48,9 @@ from extract.text.doc import lower_words
 LINK_WINDOW = 256
 _DEFAULT_FITS = frozenset(DEFAULT_METRIC_VALUES)
 _KNOWN_KINDS = frozenset(VALUE_KINDS)
+_RELATIVE_KINDS = frozenset({"percent", "x"})  # a change of any metric can be written in these
 _METRIC_AFTER_GAP = 3  # '3% improvement in BLEU'
+_PHRASE_WORDS = 4  # the longest metric phrase the rules do not name ('exact prompt recovery rate')
 _METRIC_BEFORE_GAP = 4  # 'accuracy improves from 61%'
 _DATASET_AFTER_GAP = 6  # '94% accuracy on the PACS benchmark'
 _COMPARISON_AFTER_GAP = 3  # '3x faster than X'
@@ -54,8 +62,13 @@ def value_kind(claim: Claim) -> str:
     return unit if unit in _KNOWN_KINDS else "count"
 
 
-def fits(metric: Mention, claim: Claim) -> bool:
-    return value_kind(claim) in (metric.fits or _DEFAULT_FITS)
+def fits(metric: Mention, claim: Claim, written: bool = False) -> bool:
+    """Whether ``claim`` can be a value of ``metric``; a relative change written next to the
+    metric ('perplexity drops by 20%', '2x lower FID') fits any metric."""
+    kind = value_kind(claim)
+    if written and claim.role == "delta" and kind in _RELATIVE_KINDS:
+        return True
+    return kind in (metric.fits or _DEFAULT_FITS)
 
 
 class SentenceLinker:
@@ -106,7 +119,7 @@ class SentenceLinker:
         best, best_gap = None, None
         claim = item.claims[0]
         for m in self.near(max(lo, item.start - 12), min(hi, item.end + _METRIC_AFTER_GAP + 1), "METRIC"):
-            if not fits(m, claim):
+            if not fits(m, claim, written=True):
                 continue
             if m.start >= item.end:
                 gap = self.words(item.end, m.start)
@@ -121,6 +134,58 @@ class SentenceLinker:
             if ok and (best_gap is None or rank < best_gap):
                 best, best_gap = m, rank
         return best
+
+    def phrase_metric(self, item: Item) -> Mention | None:
+        """A metric the rules do not name, written next to the value as two to four plain words
+        ending in a metric head word: '100% valid response rate', '2x higher exact recovery
+        rates', 'the recovery rate from 17% to 60%'."""
+        lo, hi = self.clause(item.start)
+        reach = _METRIC_AFTER_GAP + _PHRASE_WORDS
+        before = self.words(max(lo, item.start - reach), item.start)
+        if self.cues.metric_head.isdisjoint(before + self.words(item.end, min(hi, item.end + reach))):
+            return None  # the common case, decided without a token lookup
+        k = item.end
+        while k < hi and k - item.end < _METRIC_AFTER_GAP and self.word(k) in self.cues.metric_after_gap:
+            k += 1
+        of = item.end < hi and self.word(item.end) == "of"
+        words = [] if of else self._plain_run(k, min(hi, k + _PHRASE_WORDS), 1)  # '64% of users'
+
+        if len(words) < 2:
+            k = item.start - 1
+            while k >= lo and item.start - k <= 2 and self.word(k) in self.cues.metric_before_gap:
+                k -= 1
+            words = self._plain_run(k, max(lo, k - _PHRASE_WORDS) - 1, -1)[::-1]
+            if len(words) < 2 or words[-1] != k:
+                return None
+        if len(words) < 2 or self.word(words[-1]) not in self.cues.metric_head:
+            return None
+        name = self.doc[words[0] : words[-1] + 1].text
+        metric = Mention("METRIC", name, words[0], words[-1] + 1, self.index, False, _DEFAULT_FITS)
+        return metric if fits(metric, item.claims[0], written=True) else None
+
+    def _plain_run(self, start: int, stop: int, step: int) -> list[int]:
+        """Tokens from ``start`` towards ``stop`` that are plain words of no name (a metric
+        phrase), up to the first other token; each run keeps only words up to its last head."""
+        run: list[int] = []
+        a, b = min(start, stop) - _PHRASE_WORDS, max(start, stop) + 1
+        named = [m for label in ("METRIC", "DATASET", "METHOD") for m in self.near(a, b, label)]
+        for i in range(start, stop, step):
+            token = self.doc[i]
+            word = self.word(i)
+            plain = token.is_alpha or (token.text.replace("-", "").isalpha() and "-" in token.text)
+            if not plain or word in self.cues.name_stop or word in self.cues.clause_break:
+                break
+            if word in self.cues.comparison or word in self.cues.own_system:
+                break
+            if word in self.cues.metric_before_gap and word not in self.cues.metric_head:
+                break  # 'were', 'reaches', 'by': a verb or preposition ends the phrase
+            if any(m.start <= i < m.end for m in named):
+                break
+            run.append(i)
+        if step > 0:
+            heads = [j for j, i in enumerate(run) if self.word(i) in self.cues.metric_head]
+            run = run[: heads[-1] + 1] if heads else []
+        return run
 
     def free_metric(self, item: Item, taken: set[int]) -> Mention | None:
         """The nearest metric of the item's clause that no other value claims, fitting its value."""
@@ -177,7 +242,36 @@ class SentenceLinker:
         cue = next((i for i, w in enumerate(self.words(lo, hi), lo) if w in self.cues.comparison), None)
         if cue is None:
             return set()
-        return {id(m) for m in self.near(cue, hi, "METHOD")}
+        after = self.near(cue, hi, "METHOD")
+        if self.words(self._clause_start(lo), cue):
+            return {id(m) for m in after}
+        end = self._fronted_end(cue, hi, after)
+        return {id(m) for m in after if m.start < end}
+
+    def _fronted_end(self, cue: int, hi: int, after: list[Mention]) -> int:
+        """Where the names of a comparison that opens its clause end: at the last comma of the
+        list that its first comma continues ('Compared to A, B and C, S reaches 85%': S, the
+        name before the first other word, is the subject)."""
+        words = self.words(cue, hi)
+        comma = next((i for i, w in enumerate(words, cue) if w == ","), None)
+        if comma is None:
+            return hi
+        named = {i for m in after for i in range(m.start, m.end)}
+        joiners = self.cues.coordinator | self.cues.list_filler
+        last = comma
+        for i in range(comma + 1, hi):
+            if i in named:
+                continue
+            if self.word(i) not in joiners:
+                break
+            if self.word(i) == ",":
+                last = i
+        return last
+
+    def _clause_start(self, token: int) -> int:
+        """The first word of the clause of ``token`` after the clause-break word itself."""
+        start = self.clause(token)[0]
+        return start + 1 if start > self.lo and self.word(start) in self.cues.clause_break else start
 
     def speaks_as_own(self, lo: int, hi: int) -> bool:
         """'we', 'our', 'the proposed', 'the framework': the paper's own system."""
@@ -221,6 +315,10 @@ class SentenceLinker:
         skip = {n for n in own if n} | self.datasets
         after_cue = [m for m in self.near(cue, hi, "METHOD") if m.name not in skip]
         return after_cue[0].name if after_cue else None
+
+    def data_reference(self) -> bool:
+        """'on the test set', 'this benchmark': the sentence speaks of data named before."""
+        return not self.datasets and any(w in self.cues.data_reference for w in self.lower)
 
     def back_reference(self) -> bool:
         words = self.lower
@@ -278,15 +376,18 @@ def _pair(lists: list[ValueList], linker: SentenceLinker, respectively: bool) ->
             if not fitting:
                 continue
             names = min(fitting, key=lambda ns: abs((ns[0].start + ns[-1].end) / 2 - middle))
+            compared = label == "METHOD" and id(names[0]) in linker.objects(*linker.clause(names[0].start))
             for item, name in zip(values.items, names):
                 if not item.claims:
                     continue
                 if label == "METRIC":
-                    if fits(name, item.claims[0]):
+                    if fits(name, item.claims[0], written=True):
                         item.metric, item.bound = name, True
                         taken.add(id(name))
                 elif label == "DATASET":
                     item.dataset = name
+                elif compared:  # 'surpasses A and B by 1.7% and 0.2%, respectively'
+                    item.baseline = name
                 else:
                     item.system = name
     return taken
@@ -318,7 +419,8 @@ def _inherit_metric(values: ValueList) -> None:
         if item.metric is not None or not item.claims:
             continue
         for other in [*reversed(items[:k]), *items[k + 1 :]]:
-            if other.bound and other.metric is not None and fits(other.metric, item.claims[0]):
+            changes = bool(other.claims) and other.claims[0].role == "delta"  # 'by 12% and 15%'
+            if other.bound and other.metric is not None and fits(other.metric, item.claims[0], changes):
                 item.metric = other.metric
                 break
 
@@ -369,7 +471,7 @@ def link_sentence(
     for values in lists:
         for item in values.items:
             if item.metric is None and item.claims:
-                item.metric = linker.bound_metric(item)
+                item.metric = linker.bound_metric(item) or linker.phrase_metric(item)
                 item.bound = item.metric is not None
                 if item.metric is not None:
                     taken.add(id(item.metric))
@@ -400,12 +502,14 @@ def link_sentence(
                 item.dataset or linker.nearest_dataset(item, clo, chi) or linker.nearest_dataset(item, lo, hi)
             )
             name = dataset.name if dataset else None
-            if name is None and back and previous:
+            if name is None and (back or linker.data_reference()) and previous:
                 ds = [m for m in previous if m.label == "DATASET"]
                 name = ds[-1].name if ds else None
             method, model = _system(linker, item, clo, chi, lo, back)
             counted = item.compared or value_kind(item.claims[0]) == "count"
             baseline = None if counted else linker.baseline(item, (method, model))
+            if item.baseline is not None and not item.compared:
+                baseline = item.baseline.name
             if item.compared and (other := linker.compared_system(item)) is not None:
                 method, model = other.name, other.name if other.is_model else None
                 for earlier in previous_fields:  # '96.1%, compared to 94.0% for X': X is the baseline
@@ -436,5 +540,6 @@ def _system(
     if method is None and back and linker.previous:
         names = [m for m in linker.previous if m.label == "METHOD"]
         own = [m.name for m in names if m.name in linker.proposed]
-        method = own[0] if own else (names[-1].name if names else None)
+        if own or not linker.speaks_as_own(clo, chi):  # 'our model', no name known: not a name before
+            method = own[0] if own else (names[-1].name if names else None)
     return method, model

@@ -24,9 +24,13 @@ from extract.claim import Claim
 DEFAULT_RULE = "role.default"  # a percent or score with no cue around it: a score
 COUNTED_RULE = "role.counted_noun"  # any other unit is a counted data noun: a scale
 METRIC_RULE = "role.metric_after"  # a metric named right after a percent ("92% accuracy"): a score
+# a metric behind a word ("4.1% in mIoU"): a score, unless the number's list is a change
+METRIC_BEHIND_RULE = "role.metric_behind"
 # Cue words are looked for this many tokens before a number (within its clause) and after it.
 LOOK_BEHIND = 6
 LOOK_AHEAD = 2
+_METRIC_SPAN = 6  # the longest metric name read past for a change word behind it
+_NAME_SPAN = 6  # the longest dataset name read past for the data noun behind it
 _LIST_NAMES = frozenset({"DATASET", "METRIC", "METHOD"})
 
 
@@ -97,7 +101,7 @@ def _level_role(doc: Doc, start: int, end: int, cues: RoleCues, qualified: set[i
     if first.startswith("+") and "+" in cues.delta_before:
         return "delta", cues.delta_before["+"]
     after = _words_after(doc, end)
-    for word in after:
+    for word in after + _words_after(doc, _metric_end(doc, end), 1):
         if word in cues.delta_after:
             return "delta", cues.delta_after[word]
         if word in cues.other_after:
@@ -114,9 +118,26 @@ def _level_role(doc: Doc, start: int, end: int, cues: RoleCues, qualified: set[i
         ):
             if word in found:
                 return role, found[word]
-    if any(t.ent_type_ == "METRIC" for t in doc[end : end + len(after)]):
+    if after and doc[end].ent_type_ == "METRIC":
         return "score", METRIC_RULE
+    if any(t.ent_type_ == "METRIC" for t in doc[end : end + len(after)]):
+        return "score", METRIC_BEHIND_RULE
     return "score", DEFAULT_RULE
+
+
+def _metric_end(doc: Doc, end: int) -> int:
+    """The token after a metric named just after token ``end`` ('57% success rate increase',
+    '3% task success rate gain' read the change word behind the metric); ``len(doc)`` when no
+    metric starts within ``LOOK_AHEAD`` words."""
+    k = end
+    while k < min(len(doc), end + LOOK_AHEAD) and doc[k].ent_type_ != "METRIC":
+        if doc[k].is_punct or doc[k].is_sent_start:
+            return len(doc)
+        k += 1
+    start = k
+    while k < min(len(doc), start + _METRIC_SPAN) and doc[k].ent_type_ == "METRIC":
+        k += 1
+    return k if k > start else len(doc)
 
 
 def _change_cue(doc: Doc, start: int, end: int, cues: RoleCues, qualified: set[int]) -> str | None:
@@ -131,7 +152,8 @@ def _change_cue(doc: Doc, start: int, end: int, cues: RoleCues, qualified: set[i
 def _words_after(doc: Doc, end: int, n: int = LOOK_AHEAD) -> list[str]:
     """The lowercased words after token ``end`` up to punctuation, at most ``n``."""
     words = []
-    for token in doc[end : min(len(doc), end + n)]:
+    for i in range(end, min(len(doc), end + n)):  # doc[i]: a Doc slice builds a Span
+        token = doc[i]
         if token.is_punct or token.is_sent_start:
             break
         words.append(token.lower_)
@@ -140,8 +162,15 @@ def _words_after(doc: Doc, end: int, n: int = LOOK_AHEAD) -> list[str]:
 
 def _clause_after(doc: Doc, end: int, cues: RoleCues) -> list[str]:
     """The three words after token ``end``, cut at a clause break ('hours of speech' but not
-    'hours on a corpus')."""
-    words = _words_after(doc, end, 3)
+    'hours on a corpus'); a dataset's name counts as no word ('60 hours of the Ego4D videos')."""
+    words: list[str] = []
+    for i in range(end, min(len(doc), end + 3 + _NAME_SPAN)):
+        token = doc[i]
+        if token.ent_type_ == "DATASET":
+            continue
+        if token.is_punct or token.is_sent_start or len(words) == 3:
+            break
+        words.append(token.lower_)
     cut = next((i for i, w in enumerate(words) if w in cues.clause_break), len(words))
     return words[:cut]
 
@@ -166,9 +195,9 @@ def _words_before(doc: Doc, start: int, cues: RoleCues, qualified: set[int]) -> 
 def share_list_roles(doc: Doc, claims: list[Claim], cues: RoleCues) -> list[Claim]:
     """'improves by 3%, 2% and 4%', '~3 %, ~2 %, ~3 % improvement', 'gains of 3.0% on GSM8K and
     7.9% on MATH': the numbers of one list take the role a context cue gave one of them when
-    theirs comes from the unit alone; the first end of a range ('5-8% advantage') always
-    takes the role of the second."""
-    weak = {DEFAULT_RULE, *cues.cost_unit.values()}
+    theirs comes from the unit or a metric behind a word alone; the first end of a range
+    ('5-8% advantage') always takes the role of the second."""
+    weak = {DEFAULT_RULE, METRIC_BEHIND_RULE, *cues.cost_unit.values()}
     results = [c for c in claims if c.kind == "result"]
     chains: list[list[Claim]] = []
     for previous, claim in zip([None, *results], results):

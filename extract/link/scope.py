@@ -30,6 +30,9 @@ class Cues:
     dataset_preposition: frozenset[str]
     metric_before_gap: frozenset[str]
     metric_after_gap: frozenset[str]
+    metric_head: frozenset[str]
+    data_reference: frozenset[str]
+    name_stop: frozenset[str]
     own_system: frozenset[str]
     system_noun: frozenset[str]
     back_reference: frozenset[str]
@@ -66,6 +69,7 @@ class Item:
     metric: Mention | None = None
     dataset: Mention | None = None
     system: Mention | None = None
+    baseline: Mention | None = None  # paired in order with a list of compared names
     bound: bool = False  # the metric is written next to the item (not inherited)
 
 
