@@ -60,6 +60,7 @@ def test_spacy_load_of_a_saved_pipeline_gives_the_same_claims(nlp, records, expe
     pd.testing.assert_frame_equal(_claims(loaded, records), expected)
 
 
+@pytest.mark.slow
 def test_a_saved_pipeline_loads_without_its_rule_directories(tmp_path):
     """The rule files travel inside the saved pipeline: a user's directory may be gone."""
     mine = tmp_path / "my_rules"
@@ -100,11 +101,13 @@ def test_en_ml_widens_like_num_from_the_first_lexeme():
     assert not spacy.blank("en").vocab["3.8e25"].like_num
 
 
+@pytest.mark.slow
 def test_a_pickled_pipeline_gives_the_same_claims(nlp, records, expected):
     copy = pickle.loads(pickle.dumps(nlp))
     pd.testing.assert_frame_equal(_claims(copy, records), expected)
 
 
+@pytest.mark.slow
 def test_nlp_pipe_with_two_spawned_processes_gives_the_same_claims(nlp, records):
     """Spawn (macOS, Windows, Linux from Python 3.14) pickles the pipeline into each worker."""
     texts = [r["abstract"] for r in records[:12]]
