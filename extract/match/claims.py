@@ -39,9 +39,9 @@ class ClaimFinder:
     def __call__(self, doc: Doc) -> Doc:
         found = self.rules.find_tokens(doc) if self.late_phrases else self.rules.find(doc)
         qualifiers = [m for m in found if m[0].label == "QUALIFIER"]
-        matches = [m for m in found if m[0].label != "QUALIFIER" and not _inside_name(doc, *m)]
+        matches = [m for m in found if m[0].label != "QUALIFIER" and not inside_name(doc, *m)]
         rejects = [m for m in matches if m[0].get("reject", False)]
-        claims = [m for m in matches if not m[0].get("reject", False) and not _rejected(m, rejects)]
+        claims = [m for m in matches if not m[0].get("reject", False) and not vetoed_by(m, rejects)]
         resolved = resolve_overlaps(claims)
         taken = {i for _, start, end in resolved for i in range(start, end)}
         spans = [
@@ -84,7 +84,7 @@ class ClaimFinder:
 QUALIFIER_REACH = 4
 
 
-def _rejected(match: tuple[Rule, int, int], rejects: list[tuple[Rule, int, int]]) -> bool:
+def vetoed_by(match: tuple[Rule, int, int], rejects: list[tuple[Rule, int, int]]) -> bool:
     """A reject rule vetoes overlapping claims of its own label that are not longer than it."""
     rule, start, end = match
     return any(
@@ -97,7 +97,9 @@ _YEAR = re.compile(r"^(19|20)\d\d$")
 _NAME_TYPES = {names: frozenset(map(get_string_id, names)) for names in (NAME_LABELS, SIZE_NAME_LABELS)}
 
 
-def _inside_name(doc: Doc, rule: Rule, start: int, end: int) -> bool:
+def inside_name(doc: Doc, rule: Rule, start: int, end: int) -> bool:
+    """A claim match wholly inside a name ('CIFAR-10', 'Llama-3 8B') is part of the name, not a
+    claim; shared with explain, which reports such matches as lost."""
     if rule.label == "HARDWARE":
         return False
     names = _NAME_TYPES[SIZE_NAME_LABELS if rule.label == "MODEL_SIZE" else NAME_LABELS]

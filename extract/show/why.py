@@ -14,7 +14,7 @@ from spacy.tokens import Doc, Span
 
 from extract.claim import Claim
 from extract.link.why import LinkWhy
-from extract.match.claims import _inside_name, _rejected
+from extract.match.claims import inside_name, vetoed_by
 from extract.rules.ruleset import Rule
 
 Match = tuple[Rule, int, int]
@@ -31,11 +31,11 @@ def lost_reason(
     """Why the claim match ``match`` made no claim row of its own ('' when it did);
     ``priority``: rule id → priority."""
     rule, start, end = match
-    if _inside_name(doc, rule, start, end):
+    if inside_name(doc, rule, start, end):
         name = doc[start].ent_type_
         whole = next((e for e in doc.ents if e.start <= start < e.end), None)
         return f"part of the name '{whole.text if whole else doc[start:end].text}' ({name})"
-    if _rejected(match, rejects):
+    if vetoed_by(match, rejects):
         veto = next(r for r in rejects if r[0].label == rule.label and r[1] < end and start < r[2])
         return f"vetoed by {veto[0].id} ('{doc[veto[1] : veto[2]].text}')"
     own = next((s for s in kept if s.id_ == rule.id and s.start <= start and end <= s.end), None)
@@ -68,7 +68,7 @@ def lost_matches(doc: Doc, found: Sequence[Match], rows: Sequence[Claim]) -> lis
     kept = list(doc.spans.get("claims", []))
     claims = [m for m in found if m[0].label != "QUALIFIER"]
     priority = {rule.id: rule.priority for rule, _, _ in claims}
-    rejects = [m for m in claims if m[0].get("reject", False) and not _inside_name(doc, *m)]
+    rejects = [m for m in claims if m[0].get("reject", False) and not inside_name(doc, *m)]
     out = []
     seen = set()
     for match in sorted(claims, key=lambda m: (m[1], m[2], m[0].id)):
